@@ -1,0 +1,23 @@
+"""Execute every notebook in nbs/ with papermill (each with its default, `quick`, parameters).
+
+A notebook's own cells hold its tests (`test_eq`, `test_close`, `assert`), so a failing check
+fails the notebook run. pytest's `--durations=0` prints each notebook's run time.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(nb, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / nb.name
+    papermill.execute_notebook(
+        str(nb), str(out), cwd=str(nb.parent), kernel_name="python3",
+        progress_bar=False, log_output=False,
+    )
+    assert out.exists()
