@@ -7,7 +7,7 @@ __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators',
            'EarlyStopping', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint', 'load_checkpoint',
            'DeepClusterer']
 
-# %% ../nbs/05_training.ipynb #8fa5f279
+# %% ../nbs/05_training.ipynb #97cfdfd1
 import math
 import os
 import tempfile
@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-# %% ../nbs/05_training.ipynb #07a6e266
+# %% ../nbs/05_training.ipynb #c2bbb7a2
 def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -> np.ndarray:
     "Return `X` as a float32 numpy array; raise ValueError/TypeError naming the problem."
     if isinstance(X, torch.Tensor):
@@ -55,7 +55,7 @@ def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -
                          "clean or impute them before clustering")
     return arr
 
-# %% ../nbs/05_training.ipynb #01d0996d
+# %% ../nbs/05_training.ipynb #8dfc2e76
 def check_n_clusters(n_clusters, n_samples: int) -> int:
     "Check that `n_clusters` is an integer with 1 <= n_clusters <= n_samples; return it as int."
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, Integral):
@@ -65,7 +65,7 @@ def check_n_clusters(n_clusters, n_samples: int) -> int:
                          f"got n_clusters={n_clusters}")
     return int(n_clusters)
 
-# %% ../nbs/05_training.ipynb #59ffa32a
+# %% ../nbs/05_training.ipynb #eb50e3fe
 def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
     "Check a positive integer hyperparameter."
     if value is None and allow_none:
@@ -74,7 +74,7 @@ def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
-# %% ../nbs/05_training.ipynb #885a9e64
+# %% ../nbs/05_training.ipynb #d9072974
 _MAX_SEED = 2**31 - 1
 
 def restart_seeds(random_state, n_init: int) -> list[int]:
@@ -98,7 +98,7 @@ def make_generators(seed: int | None, device="cpu") -> tuple[torch.Generator, np
     tg.manual_seed(int(seed))
     return tg, np.random.default_rng(int(seed))
 
-# %% ../nbs/05_training.ipynb #c91ab13d
+# %% ../nbs/05_training.ipynb #b7100835
 def _accepts_generator(fn) -> bool:
     import inspect
     try:
@@ -131,7 +131,7 @@ def init_parameters_(module: nn.Module, generator: torch.Generator) -> nn.Module
             reset()  # deterministic: ones and zeros
     return module
 
-# %% ../nbs/05_training.ipynb #ec18b75c
+# %% ../nbs/05_training.ipynb #8881c12a
 def minibatches(n: int, batch_size: int | None, generator: torch.Generator | None = None,
                 shuffle: bool = True) -> Iterator[torch.Tensor]:
     "Yield index tensors covering range(n) once, in `batch_size` chunks (None: one full batch)."
@@ -140,7 +140,7 @@ def minibatches(n: int, batch_size: int | None, generator: torch.Generator | Non
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(int(batch_size))
 
-# %% ../nbs/05_training.ipynb #a75feeb4
+# %% ../nbs/05_training.ipynb #a9600fe2
 class EarlyStopping:
     "Stop when the loss has not decreased by more than `min_delta` for `patience` consecutive steps."
     def __init__(self, patience: int | None = 30, min_delta: float = 0.0):
@@ -157,7 +157,7 @@ class EarlyStopping:
         self.n_steps += 1
         return self.patience is not None and self.n_bad >= self.patience
 
-# %% ../nbs/05_training.ipynb #1621e75a
+# %% ../nbs/05_training.ipynb #f86275ae
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
@@ -186,7 +186,7 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
     bar.close()
     return history
 
-# %% ../nbs/05_training.ipynb #0a3aa60c
+# %% ../nbs/05_training.ipynb #97425fb2
 @dataclass
 class RunResult:
     "Outcome of one restart: final unsupervised loss, state to rebuild the model, loss history, labels, seed."
@@ -196,7 +196,7 @@ class RunResult:
     labels: np.ndarray | None = None
     seed: int | None = None
 
-# %% ../nbs/05_training.ipynb #a8819a44
+# %% ../nbs/05_training.ipynb #564fb59d
 def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_jobs: int | None = None,
                  verbose: bool = False) -> tuple[RunResult, list[RunResult]]:
     "Run `fit_once(seed)` for every seed (in parallel with joblib when n_jobs > 1); best = lowest finite loss."
@@ -217,7 +217,7 @@ def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_j
     best = min(finite, key=lambda r: float(r.loss))  # first one on ties
     return best, runs
 
-# %% ../nbs/05_training.ipynb #b963b3e3
+# %% ../nbs/05_training.ipynb #935a2fdb
 _CKPT_FORMAT, _CKPT_VERSION = "clusterrep-checkpoint", 1
 
 def save_checkpoint(path, state_dict: dict, config: dict) -> Path:
@@ -253,7 +253,7 @@ def load_checkpoint(path) -> tuple[dict, dict]:
         raise ValueError(f"checkpoint {path} has version {payload['version']}; this clusterrep reads <= {_CKPT_VERSION}")
     return payload["state_dict"], payload["config"]
 
-# %% ../nbs/05_training.ipynb #4fd87e48
+# %% ../nbs/05_training.ipynb #fb1ffbb6
 _PLAIN = (type(None), bool, int, float, str)
 
 def _plain(value):
@@ -268,7 +268,7 @@ def _plain(value):
 
 class DeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     "Base of clusterrep's deep clustering estimators: validation, seeded restarts, training loop, checkpoints."
-    _input_ndim: int | tuple = 2
+    _input_ndim: int | tuple = (2, 3, 4, 5)  # vectors, sequences (n, T, F), images (n, C, H, W), volumes
     _n_shape_free_axes: int = 1
 
     def __init__(self, n_clusters: int = 2, n_init: int = 1, max_epochs: int = 100, batch_size: int | None = 256,
