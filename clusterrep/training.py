@@ -7,7 +7,7 @@ __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators',
            'EarlyStopping', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint', 'load_checkpoint',
            'DeepClusterer']
 
-# %% ../nbs/05_training.ipynb #97cfdfd1
+# %% ../nbs/05_training.ipynb #404ca6de
 import math
 import os
 import tempfile
@@ -25,28 +25,36 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-# %% ../nbs/05_training.ipynb #c2bbb7a2
+# %% ../nbs/05_training.ipynb #21921015
 def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -> np.ndarray:
     "Return `X` as a float32 numpy array; raise ValueError/TypeError naming the problem."
     if isinstance(X, torch.Tensor):
         X = X.detach().cpu().numpy()
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):  # scipy.sparse
+        raise TypeError(f"{name} is a sparse matrix; sparse input is not supported, convert it with {name}.toarray()")
     try:
         arr = np.asarray(X)
     except Exception as e:  # ragged lists and the like
         raise ValueError(f"{name} could not be converted to an array: {e}") from e
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}")
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}: {e}") from e
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, Integral) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(str(a) for a in allowed)
-            raise ValueError(f"{name} must have {want} dimensions, got {arr.ndim} (shape {arr.shape})")
+            hint = " Reshape your data, e.g. X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+            raise ValueError(f"{name} must have {want} dimensions, got {arr.ndim} (shape {arr.shape}).{hint}")
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array of samples, got a scalar")
-    if arr.shape[0] == 0 or arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); at least one sample with one feature is needed")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     finite = np.isfinite(arr)
     if not finite.all():
@@ -55,7 +63,7 @@ def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -
                          "clean or impute them before clustering")
     return arr
 
-# %% ../nbs/05_training.ipynb #8dfc2e76
+# %% ../nbs/05_training.ipynb #1a918a49
 def check_n_clusters(n_clusters, n_samples: int) -> int:
     "Check that `n_clusters` is an integer with 1 <= n_clusters <= n_samples; return it as int."
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, Integral):
@@ -65,7 +73,7 @@ def check_n_clusters(n_clusters, n_samples: int) -> int:
                          f"got n_clusters={n_clusters}")
     return int(n_clusters)
 
-# %% ../nbs/05_training.ipynb #eb50e3fe
+# %% ../nbs/05_training.ipynb #7ee61619
 def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
     "Check a positive integer hyperparameter."
     if value is None and allow_none:
@@ -74,7 +82,7 @@ def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
-# %% ../nbs/05_training.ipynb #d9072974
+# %% ../nbs/05_training.ipynb #6d35cd1e
 _MAX_SEED = 2**31 - 1
 
 def restart_seeds(random_state, n_init: int) -> list[int]:
@@ -98,7 +106,7 @@ def make_generators(seed: int | None, device="cpu") -> tuple[torch.Generator, np
     tg.manual_seed(int(seed))
     return tg, np.random.default_rng(int(seed))
 
-# %% ../nbs/05_training.ipynb #b7100835
+# %% ../nbs/05_training.ipynb #b5bcc0e6
 def _accepts_generator(fn) -> bool:
     import inspect
     try:
@@ -131,7 +139,7 @@ def init_parameters_(module: nn.Module, generator: torch.Generator) -> nn.Module
             reset()  # deterministic: ones and zeros
     return module
 
-# %% ../nbs/05_training.ipynb #8881c12a
+# %% ../nbs/05_training.ipynb #fe651992
 def minibatches(n: int, batch_size: int | None, generator: torch.Generator | None = None,
                 shuffle: bool = True) -> Iterator[torch.Tensor]:
     "Yield index tensors covering range(n) once, in `batch_size` chunks (None: one full batch)."
@@ -140,7 +148,7 @@ def minibatches(n: int, batch_size: int | None, generator: torch.Generator | Non
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(int(batch_size))
 
-# %% ../nbs/05_training.ipynb #a9600fe2
+# %% ../nbs/05_training.ipynb #db12f2e4
 class EarlyStopping:
     "Stop when the loss has not decreased by more than `min_delta` for `patience` consecutive steps."
     def __init__(self, patience: int | None = 30, min_delta: float = 0.0):
@@ -157,7 +165,7 @@ class EarlyStopping:
         self.n_steps += 1
         return self.patience is not None and self.n_bad >= self.patience
 
-# %% ../nbs/05_training.ipynb #f86275ae
+# %% ../nbs/05_training.ipynb #dc1c4342
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
@@ -186,7 +194,7 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
     bar.close()
     return history
 
-# %% ../nbs/05_training.ipynb #97425fb2
+# %% ../nbs/05_training.ipynb #70f42e98
 @dataclass
 class RunResult:
     "Outcome of one restart: final unsupervised loss, state to rebuild the model, loss history, labels, seed."
@@ -196,7 +204,7 @@ class RunResult:
     labels: np.ndarray | None = None
     seed: int | None = None
 
-# %% ../nbs/05_training.ipynb #564fb59d
+# %% ../nbs/05_training.ipynb #dd61f446
 def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_jobs: int | None = None,
                  verbose: bool = False) -> tuple[RunResult, list[RunResult]]:
     "Run `fit_once(seed)` for every seed (in parallel with joblib when n_jobs > 1); best = lowest finite loss."
@@ -217,7 +225,7 @@ def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_j
     best = min(finite, key=lambda r: float(r.loss))  # first one on ties
     return best, runs
 
-# %% ../nbs/05_training.ipynb #935a2fdb
+# %% ../nbs/05_training.ipynb #8705987b
 _CKPT_FORMAT, _CKPT_VERSION = "clusterrep-checkpoint", 1
 
 def save_checkpoint(path, state_dict: dict, config: dict) -> Path:
@@ -253,7 +261,7 @@ def load_checkpoint(path) -> tuple[dict, dict]:
         raise ValueError(f"checkpoint {path} has version {payload['version']}; this clusterrep reads <= {_CKPT_VERSION}")
     return payload["state_dict"], payload["config"]
 
-# %% ../nbs/05_training.ipynb #fb1ffbb6
+# %% ../nbs/05_training.ipynb #6a35f0b5
 _PLAIN = (type(None), bool, int, float, str)
 
 def _plain(value):
@@ -310,8 +318,8 @@ class DeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         shape = self._feature_shape(X)
         if shape != tuple(self.input_shape_):
             n = int(np.prod(shape))
-            raise ValueError(f"X has {n} features (per-sample shape {shape}), but {type(self).__name__} "
-                             f"was fitted with {self.n_features_in_} features (shape {tuple(self.input_shape_)})")
+            raise ValueError(f"X has {n} features, but {type(self).__name__} is expecting {self.n_features_in_} "
+                             f"features as input (per-sample shape {shape}; fitted on {tuple(self.input_shape_)})")
         return X
 
     # --- training helpers -----------------------------------------------------------
