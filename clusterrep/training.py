@@ -7,7 +7,7 @@ __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators',
            'EarlyStopping', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint', 'load_checkpoint',
            'DeepClusterer']
 
-# %% ../nbs/05_training.ipynb #404ca6de
+# %% ../nbs/05_training.ipynb #f6c8db3b
 import math
 import os
 import tempfile
@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-# %% ../nbs/05_training.ipynb #21921015
+# %% ../nbs/05_training.ipynb #c25e839c
 def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -> np.ndarray:
     "Return `X` as a float32 numpy array; raise ValueError/TypeError naming the problem."
     if isinstance(X, torch.Tensor):
@@ -63,7 +63,7 @@ def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -
                          "clean or impute them before clustering")
     return arr
 
-# %% ../nbs/05_training.ipynb #1a918a49
+# %% ../nbs/05_training.ipynb #54a47530
 def check_n_clusters(n_clusters, n_samples: int) -> int:
     "Check that `n_clusters` is an integer with 1 <= n_clusters <= n_samples; return it as int."
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, Integral):
@@ -73,7 +73,7 @@ def check_n_clusters(n_clusters, n_samples: int) -> int:
                          f"got n_clusters={n_clusters}")
     return int(n_clusters)
 
-# %% ../nbs/05_training.ipynb #7ee61619
+# %% ../nbs/05_training.ipynb #ad2fcb32
 def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
     "Check a positive integer hyperparameter."
     if value is None and allow_none:
@@ -82,7 +82,7 @@ def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
-# %% ../nbs/05_training.ipynb #6d35cd1e
+# %% ../nbs/05_training.ipynb #833cca7e
 _MAX_SEED = 2**31 - 1
 
 def restart_seeds(random_state, n_init: int) -> list[int]:
@@ -106,7 +106,7 @@ def make_generators(seed: int | None, device="cpu") -> tuple[torch.Generator, np
     tg.manual_seed(int(seed))
     return tg, np.random.default_rng(int(seed))
 
-# %% ../nbs/05_training.ipynb #b5bcc0e6
+# %% ../nbs/05_training.ipynb #ef7765e7
 def _accepts_generator(fn) -> bool:
     import inspect
     try:
@@ -123,8 +123,12 @@ def init_parameters_(module: nn.Module, generator: torch.Generator) -> nn.Module
             reset(generator=generator)
         elif isinstance(m, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
             if m.weight is not None:
-                fan_in = m.weight[0].numel() if not isinstance(m, nn.modules.conv._ConvTransposeNd) \
-                    else m.weight.shape[1] * m.weight[0, 0].numel()
+                if isinstance(m, nn.modules.conv._ConvTransposeNd):  # weight (in, out/groups, *kernel)
+                    fan_in = m.weight.shape[1] * m.weight[0, 0].numel()
+                elif isinstance(m, nn.Bilinear):  # weight (out, in1, in2); torch bounds by in1
+                    fan_in = m.weight.shape[1]
+                else:  # weight (out, in/groups, *kernel)
+                    fan_in = m.weight[0].numel()
                 bound = 1 / math.sqrt(max(fan_in, 1))
                 nn.init.uniform_(m.weight, -bound, bound, generator=generator)
                 if getattr(m, "bias", None) is not None:
@@ -139,7 +143,7 @@ def init_parameters_(module: nn.Module, generator: torch.Generator) -> nn.Module
             reset()  # deterministic: ones and zeros
     return module
 
-# %% ../nbs/05_training.ipynb #fe651992
+# %% ../nbs/05_training.ipynb #992a2b11
 def minibatches(n: int, batch_size: int | None, generator: torch.Generator | None = None,
                 shuffle: bool = True) -> Iterator[torch.Tensor]:
     "Yield index tensors covering range(n) once, in `batch_size` chunks (None: one full batch)."
@@ -148,7 +152,7 @@ def minibatches(n: int, batch_size: int | None, generator: torch.Generator | Non
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(int(batch_size))
 
-# %% ../nbs/05_training.ipynb #db12f2e4
+# %% ../nbs/05_training.ipynb #5f365569
 class EarlyStopping:
     "Stop when the loss has not decreased by more than `min_delta` for `patience` consecutive steps."
     def __init__(self, patience: int | None = 30, min_delta: float = 0.0):
@@ -165,7 +169,7 @@ class EarlyStopping:
         self.n_steps += 1
         return self.patience is not None and self.n_bad >= self.patience
 
-# %% ../nbs/05_training.ipynb #dc1c4342
+# %% ../nbs/05_training.ipynb #6af4f0e4
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
@@ -194,7 +198,7 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
     bar.close()
     return history
 
-# %% ../nbs/05_training.ipynb #70f42e98
+# %% ../nbs/05_training.ipynb #8e6ec1cf
 @dataclass
 class RunResult:
     "Outcome of one restart: final unsupervised loss, state to rebuild the model, loss history, labels, seed."
@@ -204,7 +208,7 @@ class RunResult:
     labels: np.ndarray | None = None
     seed: int | None = None
 
-# %% ../nbs/05_training.ipynb #dd61f446
+# %% ../nbs/05_training.ipynb #38588eaf
 def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_jobs: int | None = None,
                  verbose: bool = False) -> tuple[RunResult, list[RunResult]]:
     "Run `fit_once(seed)` for every seed (in parallel with joblib when n_jobs > 1); best = lowest finite loss."
@@ -225,7 +229,7 @@ def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_j
     best = min(finite, key=lambda r: float(r.loss))  # first one on ties
     return best, runs
 
-# %% ../nbs/05_training.ipynb #8705987b
+# %% ../nbs/05_training.ipynb #d89ec3df
 _CKPT_FORMAT, _CKPT_VERSION = "clusterrep-checkpoint", 1
 
 def save_checkpoint(path, state_dict: dict, config: dict) -> Path:
@@ -261,7 +265,7 @@ def load_checkpoint(path) -> tuple[dict, dict]:
         raise ValueError(f"checkpoint {path} has version {payload['version']}; this clusterrep reads <= {_CKPT_VERSION}")
     return payload["state_dict"], payload["config"]
 
-# %% ../nbs/05_training.ipynb #6a35f0b5
+# %% ../nbs/05_training.ipynb #90486bf8
 _PLAIN = (type(None), bool, int, float, str)
 
 def _plain(value):
