@@ -1,0 +1,771 @@
+#!/usr/bin/env python
+"""Build clusterrep's offline documentation site from the notebooks, in one command:
+
+    python scripts/build_docs.py                 # -> site/index.html  (about 10-30 s)
+    python scripts/build_docs.py --out /tmp/site # somewhere else
+    python scripts/build_docs.py --execute       # also run the notebooks (papermill, cached) for all outputs
+
+Quarto (and so `nbdev_docs`) is not available offline, so the site is MkDocs + Material:
+
+1. every notebook in nbs/ (found by glob, ordered by its number; `index.ipynb` is the home page,
+   README.md the fallback) goes through nbdev's own notebook processors: `#| hide` cells are
+   dropped, `show_doc(...)` cells (and the ones nbdev adds for undocumented exports) are executed
+   and rendered to Markdown, and `#|` directive lines are stripped from the displayed code.
+   Only exported cells, imports and show_doc cells run, so no model is trained here;
+2. each notebook becomes a Markdown page under _proc/docs/ (outputs already in the notebook are
+   kept; a PNG under nbs/figures/ that a code cell writes but whose output is not stored is
+   shown after that cell);
+3. one "API reference" page per clusterrep module lists every name in its `__all__`, with the
+   signature, the documented parameters and the docstring (`inspect`);
+4. MkDocs builds the site with the settings in mkdocs.yml and the navigation made here.
+   Everything it needs is local (search index, MathJax copy, no web fonts).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import hashlib
+import html
+import importlib
+import inspect
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / "nbs"
+LIB = ROOT / "clusterrep"
+STATIC = ROOT / "docs_src"
+BUILD = ROOT / "_proc" / "docs"          # generated Markdown (gitignored)
+EXEC_CACHE = ROOT / "_proc" / "executed"  # notebooks run by --execute (gitignored)
+MAX_STREAM_LINES = 60                     # long training logs are cut in the middle
+
+_warnings: list[str] = []
+
+
+def warn(msg: str) -> None:
+    _warnings.append(msg)
+    print(f"build_docs: warning: {msg}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------------
+# Discovering the notebooks
+# --------------------------------------------------------------------------------------------
+_re_num = re.compile(r"^(\d+)[_-]?")
+
+
+def discover_notebooks(nbs: Path = NBS) -> list[Path]:
+    "All notebooks under `nbs` (recursively), skipping `_*` files and checkpoints, in number order."
+    found = [p for p in nbs.rglob("*.ipynb")
+             if not any(part.startswith(("_", ".")) for part in p.relative_to(nbs).parts)]
+
+    def key(p: Path):
+        rel = p.relative_to(nbs)
+        m = _re_num.match(p.stem)
+        return (rel.parent.as_posix(), p.stem != "index", int(m.group(1)) if m else 10**9, p.stem)
+    return sorted(found, key=key)
+
+
+def _cell_text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else (src or "")
+
+
+def notebook_title(nb: dict, fallback: str) -> tuple[str, str]:
+    "Title and summary from the first markdown `# Title` (+ `> summary`) cell, or YAML front matter."
+    for cell in nb.get("cells", []):
+        text = _cell_text(cell).strip()
+        if cell.get("cell_type") == "raw" and text.startswith("---"):
+            m = re.search(r"^title:\s*(.+)$", text, re.M)
+            d = re.search(r"^description:\s*(.+)$", text, re.M)
+            if m:
+                return m.group(1).strip().strip("'\""), (d.group(1).strip().strip("'\"") if d else "")
+        if cell.get("cell_type") == "markdown":
+            m = re.match(r"^#\s+(.+)$", text, re.M)
+            if m:
+                summary = " ".join(l[1:].strip() for l in text.splitlines()[1:] if l.startswith(">"))
+                return m.group(1).strip(), summary
+    return fallback, ""
+
+
+def page_name(nb_path: Path) -> str:
+    "Markdown file (relative to the docs folder) for a notebook."
+    return nb_path.relative_to(NBS).with_suffix(".md").as_posix()
+
+
+# --------------------------------------------------------------------------------------------
+# nbdev processing: show_doc rendered, directives applied
+# --------------------------------------------------------------------------------------------
+def _only_imports(tree: ast.Module) -> bool:
+    return bool(tree.body) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in tree.body)
+
+
+def _make_exec_proc():
+    "A variant of nbdev's `exec_show_docs` that never runs expensive cells (training, plots)."
+    from execnb.shell import CaptureShell
+    from nbdev.process import Processor
+    from nbdev.processors import _show_docs, cell_lang
+
+    class exec_show_docs_only(Processor):
+        "Run exported cells, import statements and show_doc cells; nothing else."
+        _show_dirs = {"export", "exports", "exporti", "exec_doc"}
+
+        def begin(self):
+            self.k = CaptureShell()
+            self.k.run("from nbdev.showdoc import show_doc")
+            self.errors: list[str] = []   # shown on the page: an export or show_doc cell failed
+            self.notes: list[str] = []    # build log only: an import failed (show_doc then fails too)
+
+        def _run(self, code: str, cell=None, visible: bool = True) -> None:
+            if cell is not None:
+                self.k.cell(cell)
+            else:
+                self.k.run(code)
+            if self.k.exc is not None:
+                msg = f"{type(self.k.exc).__name__}: {self.k.exc} in cell:\n{code[:300]}"
+                (self.errors if visible else self.notes).append(msg)
+                self.k.exc = None
+
+        def __call__(self, cell):
+            if cell.cell_type != "code" or not cell.source or cell_lang(cell) != "python":
+                return
+            if cell.directives_.get("eval:", [""])[0].lower() == "false":
+                return
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:   # IPython syntax (magics, `!cmd`): not ours to run
+                return
+            if cell.directives_.keys() & self._show_dirs:
+                self._run(cell.source, cell)
+            elif _only_imports(tree):
+                self._run(cell.source, cell, visible=False)
+            elif _show_docs(tree.body) and all(
+                    isinstance(s, (ast.Import, ast.ImportFrom)) or s in _show_docs(tree.body) for s in tree.body):
+                self._run(cell.source, cell)
+            else:   # a cell mixing imports with real work: run only its imports
+                imports = [ast.get_source_segment(cell.source, s) for s in tree.body
+                           if isinstance(s, (ast.Import, ast.ImportFrom))]
+                if imports:
+                    self._run("\n".join(imports), visible=False)
+                if _show_docs(tree.body):   # show_doc mixed in: render those calls too
+                    for s in _show_docs(tree.body):
+                        outs = self.k.run(ast.get_source_segment(cell.source, s))
+                        if self.k.exc is None and outs:
+                            from fastcore.basics import AttrDict
+                            cell.outputs = [AttrDict(o) for o in outs]
+                        self.k.exc = None
+
+    return exec_show_docs_only
+
+
+def _rm_hidden(cell):
+    "Drop cells that nbdev/Quarto would not show: `default_exp`, `include: false`."
+    d = cell.directives_ or {}
+    if "default_exp" in d or d.get("include:", [""])[0].lower() == "false":
+        del cell["source"]
+
+
+def process_notebook(path: Path, execute_show_doc: bool = True):
+    "Read `path` and run nbdev's processors; returns (execnb notebook, list of problems)."
+    from execnb.nbio import read_nb
+    from nbdev.process import NBProcessor
+    from nbdev.processors import (add_show_docs, ai_magics, clean_magics, filter_stream_, hide_,
+                                  hide_line, mv_exports, populate_language, rm_header_dash,
+                                  strip_ansi, strip_hidden_metadata)
+    nb = read_nb(path)
+    nb.path_ = str(path)
+    procs = [populate_language, add_show_docs, strip_ansi, hide_line, filter_stream_, rm_header_dash]
+    exec_proc = None
+    if execute_show_doc:
+        exec_proc = _make_exec_proc()
+        procs.append(exec_proc)
+    procs += [ai_magics, clean_magics, hide_, _rm_hidden, mv_exports, strip_hidden_metadata]
+    proc = NBProcessor(nb=nb, procs=procs)   # strips the `#|` lines, keeps them in cell.directives_
+    problems: list[str] = []
+    old_cwd = os.getcwd()
+    BUILD.mkdir(parents=True, exist_ok=True)
+    os.chdir(BUILD)   # whatever a cell writes (figures/...) lands in the build folder, not in nbs/
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            proc.process()
+    finally:
+        os.chdir(old_cwd)
+    for p in proc.procs:
+        problems += getattr(p, "errors", [])
+        for note in getattr(p, "notes", []):
+            warn(f"{path.name}: {note.splitlines()[0]}")
+    return proc.nb, problems
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook -> Markdown
+# --------------------------------------------------------------------------------------------
+_re_ansi = re.compile(r"\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
+_re_list_item = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+\S")
+_re_fig_ref = re.compile(r"""figures/([\w.\-/]+?\.(?:png|svg|jpg|jpeg|gif))""")
+
+
+def fix_markdown(src: str) -> str:
+    """Adapt notebook (CommonMark) Markdown to Python-Markdown: blank lines before lists, tables
+    and `$$` blocks, and 4 spaces per nesting level for list items written with 2 or 3."""
+    out: list[str] = []
+    in_fence = in_math = False
+    stack: list[int] = []          # original indents of the open list levels
+    for line in src.splitlines():
+        stripped = line.strip()
+        prev = out[-1] if out else ""
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            if in_fence and prev.strip() and not stack:
+                out.append("")
+            out.append(line)
+            continue
+        if in_fence:
+            out.append(line)
+            continue
+        if in_math:
+            out.append(line)
+            if stripped.endswith("$$"):
+                in_math = False
+                out.append("")
+            continue
+        if stripped.startswith("$$"):
+            if prev.strip():
+                out.append("")
+            out.append(line)
+            if stripped == "$$" or not stripped[2:].rstrip().endswith("$$"):
+                in_math = True
+            else:
+                out.append("")
+            continue
+        m = _re_list_item.match(line)
+        if m:
+            indent = len(m.group(1).expandtabs(4))
+            if not stack:
+                if prev.strip():
+                    out.append("")
+                stack = [indent]
+            elif indent > stack[-1]:
+                stack.append(indent)
+            else:
+                while len(stack) > 1 and indent < stack[-1]:
+                    stack.pop()
+            line = " " * (4 * (len(stack) - 1)) + line.lstrip()
+        elif stripped and stack:
+            if line[:1] in (" ", "\t"):
+                line = " " * (4 * len(stack)) + line.lstrip()
+            elif not prev.strip():
+                stack = []     # unindented text after a blank line ends the list
+        if stripped.startswith("|") and prev.strip() and not prev.strip().startswith("|"):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _text(v) -> str:
+    return "".join(v) if isinstance(v, list) else str(v)
+
+
+def _fence(text: str, lang: str = "text", title: str | None = None) -> str:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    attrs = f' title="{title}"' if title else ""
+    return f"{ticks}{lang}{attrs}\n{text.rstrip()}\n{ticks}"
+
+
+def _cut(text: str) -> str:
+    lines = _re_ansi.sub("", text).splitlines()
+    if len(lines) > MAX_STREAM_LINES:
+        half = MAX_STREAM_LINES // 2
+        lines = lines[:half] + [f"... ({len(lines) - 2 * half} lines left out) ..."] + lines[-half:]
+    return "\n".join(lines)
+
+
+class OutputWriter:
+    "Writes images of one page under <page>_files/ and returns Markdown for outputs."
+
+    def __init__(self, page_md: Path, docs: Path):
+        self.dir = page_md.with_name(page_md.stem + "_files")
+        self.rel = self.dir.name
+        self.n = 0
+
+    def _save(self, data: bytes | str, ext: str) -> str:
+        import base64
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.n += 1
+        name = f"output_{self.n}.{ext}"
+        if ext == "svg":
+            (self.dir / name).write_text(_text(data))
+        else:
+            (self.dir / name).write_bytes(base64.b64decode(_text(data)))
+        return f"{self.rel}/{name}"
+
+    def render(self, out) -> str:
+        kind = out.get("output_type")
+        if kind == "stream":
+            text = _cut(_text(out.get("text", "")))
+            return _fence(text) if text.strip() else ""
+        if kind == "error":
+            tb = _cut("\n".join(out.get("traceback", [])) or f"{out.get('ename')}: {out.get('evalue')}")
+            return '!!! failure "Error"\n\n' + "\n".join("    " + l for l in _fence(tb).splitlines())
+        data = out.get("data", {})
+        if "text/markdown" in data:
+            return _text(data["text/markdown"]).strip()
+        if "image/png" in data:
+            return f"![output]({self._save(data['image/png'], 'png')})"
+        if "image/svg+xml" in data:
+            return f"![output]({self._save(data['image/svg+xml'], 'svg')})"
+        if "image/jpeg" in data:
+            return f"![output]({self._save(data['image/jpeg'], 'jpg')})"
+        if "text/html" in data:
+            body = _text(data["text/html"]).strip()
+            if "<script" not in body:
+                return f'<div class="cr-html" markdown="0">\n{body}\n</div>'
+        if "text/latex" in data:
+            return _text(data["text/latex"]).strip()
+        if "text/plain" in data:
+            return _fence(_cut(_text(data["text/plain"])))
+        return ""
+
+
+def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: str | None,
+                         problems: list[str]) -> str:
+    parts = [f"# {title}"]
+    if summary:
+        parts.append(f"{summary}\n{{: .cr-summary }}")
+    if problems:
+        body = "\n".join("    " + l for l in _fence("\n\n".join(problems)).splitlines())
+        parts.append('!!! warning "The docs build could not render all of this page"\n\n' + body)
+    writer = OutputWriter(page_md, BUILD)
+    md_text = "\n".join(_text(c.get("source", "")) for c in nb.cells if c.cell_type == "markdown")
+    title_done = False
+    for cell in nb.cells:
+        src = _text(cell.get("source", ""))
+        if cell.cell_type == "raw":
+            continue
+        if cell.cell_type == "markdown":
+            text = src.strip()
+            if not title_done and re.match(r"^#\s+", text):   # title cell: already the page header
+                title_done = True
+                text = "\n".join(l for l in text.splitlines()[1:] if not l.startswith(">")).strip()
+            if text:
+                parts.append(fix_markdown(text))
+            continue
+        if cell.cell_type != "code":
+            continue
+        d = getattr(cell, "directives_", {}) or {}
+        is_showdoc = bool(re.match(r"^\s*show_doc\(", src)) or getattr(cell, "has_sd", False)
+        echo = d.get("echo:", ["true"])[0].lower() != "false" and not is_showdoc
+        if src.strip() and echo:
+            exported = d.keys() & {"export", "exports", "exporti"}
+            title_attr = f"exported to clusterrep.{module}" if exported and module else None
+            parts.append(_fence(src, "python", title_attr))
+        outs = []
+        if d.get("output:", ["true"])[0].lower() != "false":
+            outs = [r for r in (writer.render(o) for o in cell.get("outputs", [])) if r]
+        if is_showdoc:
+            parts += outs
+        elif outs:
+            parts.append('<div class="cr-output" markdown="1">\n\n' + "\n\n".join(outs) + "\n\n</div>")
+        has_image = any("image/" in k for o in cell.get("outputs", []) for k in o.get("data", {}))
+        if not has_image:   # a figure the cell saves, when the stored notebook has no output for it
+            for ref in dict.fromkeys(_re_fig_ref.findall(src)):
+                if (NBS / "figures" / ref).exists() and f"figures/{ref}" not in md_text:
+                    parts.append(f'<div class="cr-output" markdown="1">\n\n![{ref}](figures/{ref})\n\n</div>')
+    return "\n\n".join(parts) + "\n"
+
+
+def default_exp(nb_json: dict) -> str | None:
+    for cell in nb_json.get("cells", []):
+        if cell.get("cell_type") == "code":
+            m = re.search(r"^\s*#\|\s*default_exp\s+(\S+)", _cell_text(cell), re.M)
+            if m:
+                return m.group(1)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Executing notebooks (optional, cached)
+# --------------------------------------------------------------------------------------------
+def _lib_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(LIB.glob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _execute_one(args):
+    src, dest = args
+    import papermill
+    tmp = dest.with_suffix(".tmp.ipynb")
+    try:
+        papermill.execute_notebook(str(src), str(tmp), cwd=str(src.parent), kernel_name="python3",
+                                   progress_bar=False, log_output=False)
+        os.replace(tmp, dest)
+        return src.name, None
+    except Exception as e:  # the page then shows the stored notebook
+        tmp.unlink(missing_ok=True)
+        return src.name, f"{type(e).__name__}: {str(e)[:500]}"
+
+
+def execute_notebooks(paths: list[Path], jobs: int) -> dict[Path, Path]:
+    "Run notebooks with papermill into _proc/executed/ (cached by content); returns path -> executed copy."
+    from concurrent.futures import ProcessPoolExecutor
+    EXEC_CACHE.mkdir(parents=True, exist_ok=True)
+    lib = _lib_hash()
+    todo, result = [], {}
+    for p in paths:
+        key = hashlib.sha256(p.read_bytes()).hexdigest()[:12]
+        dest = EXEC_CACHE / f"{p.stem}.{key}.{lib}.ipynb"
+        result[p] = dest
+        if not dest.exists():
+            todo.append((p, dest))
+    if todo:
+        print(f"build_docs: executing {len(todo)} notebook(s) with papermill ...", file=sys.stderr)
+        env_threads = os.environ.setdefault("OMP_NUM_THREADS", "1")
+        del env_threads
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as ex:
+            for name, err in ex.map(_execute_one, todo):
+                if err:
+                    warn(f"{name} failed to execute; its page shows the stored notebook: {err}")
+    return {p: d for p, d in result.items() if d.exists()}
+
+
+# --------------------------------------------------------------------------------------------
+# API reference pages (inspect)
+# --------------------------------------------------------------------------------------------
+def module_all(py: Path) -> list[str]:
+    "The literal `__all__` of a module file, read without importing it."
+    try:
+        tree = ast.parse(py.read_text())
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(getattr(t, "id", None) == "__all__" for t in targets):
+                try:
+                    return [str(x) for x in ast.literal_eval(node.value)]
+                except ValueError:
+                    return []
+    return []
+
+
+def library_modules() -> list[str]:
+    "Public modules of clusterrep (files clusterrep/*.py that are not private)."
+    return sorted(p.stem for p in LIB.glob("*.py") if not p.stem.startswith("_"))
+
+
+def _fmt_annotation(a) -> str:
+    if a is inspect.Parameter.empty:
+        return ""
+    if isinstance(a, str):
+        return a
+    if isinstance(a, type):
+        return a.__qualname__ if a.__module__ == "builtins" else f"{a.__module__.split('.')[0]}.{a.__qualname__}" \
+            if a.__module__.split('.')[0] in ("numpy", "torch") else a.__qualname__
+    return str(a).replace("typing.", "")
+
+
+def format_signature(name: str, obj, kind: str) -> str:
+    "`def name(...) -> ret` (one parameter per line when long)."
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return f"{kind} {name}(...)"
+    params = []
+    for p in sig.parameters.values():
+        s = str(p.replace(annotation=inspect.Parameter.empty))
+        ann = _fmt_annotation(p.annotation)
+        if ann:
+            s = s.replace(p.name, f"{p.name}: {ann}", 1) if "=" not in s else \
+                s.replace(f"{p.name}=", f"{p.name}: {ann} = ", 1)
+        params.append(s)
+    # keyword-only / positional-only markers, as inspect writes them
+    rendered, seen_kw, prev_kind = [], False, None
+    for p, s in zip(sig.parameters.values(), params):
+        if p.kind == p.KEYWORD_ONLY and not seen_kw:
+            rendered.append("*")
+            seen_kw = True
+        if p.kind == p.VAR_POSITIONAL:
+            seen_kw = True
+        if prev_kind == p.POSITIONAL_ONLY and p.kind != p.POSITIONAL_ONLY:
+            rendered.append("/")
+        rendered.append(s)
+        prev_kind = p.kind
+    if prev_kind == inspect.Parameter.POSITIONAL_ONLY:
+        rendered.append("/")
+    ret = _fmt_annotation(sig.return_annotation) if kind == "def" else ""
+    tail = f" -> {ret}" if ret else ""
+    one = f"{kind} {name}({', '.join(rendered)}){tail}"
+    if len(one) <= 76:
+        return one
+    return f"{kind} {name}(\n" + "".join(f"    {s},\n" for s in rendered) + f"){tail}"
+
+
+def _param_table(obj) -> str:
+    "Parameters documented with nbdev docments (`x:int, # what x is`) as a table."
+    try:
+        from fastcore.docments import docments
+        dm = docments(obj, full=True)
+    except Exception:
+        return ""
+    rows = [(k, v) for k, v in dm.items() if v.get("docment") and k != "return"]
+    if not rows and not (dm.get("return", {}) or {}).get("docment"):
+        return ""
+    lines = ["| Parameter | Type | Default | Description |", "|---|---|---|---|"]
+    for k, v in rows:
+        ann = _fmt_annotation(v.get("anno", inspect.Parameter.empty))
+        dflt = v.get("default", inspect.Parameter.empty)
+        dflt = "" if dflt is inspect.Parameter.empty else f"`{dflt!r}`"
+        lines.append(f"| `{k}` | {('`' + ann + '`') if ann else ''} | {dflt} | {v['docment']} |")
+    r = dm.get("return", {}) or {}
+    if r.get("docment"):
+        lines.append(f"| **returns** | `{_fmt_annotation(r.get('anno', inspect.Parameter.empty))}` | | {r['docment']} |")
+    return "\n".join(lines)
+
+
+def format_docstring(doc: str | None) -> str:
+    if not doc:
+        return "*No docstring.*"
+    # numpy / Google style sections read best as preformatted text
+    if re.search(r"^\s*-{3,}\s*$", doc, re.M) or re.search(r"^\s*(Args|Arguments|Returns|Raises|Parameters):\s*$", doc, re.M):
+        first, _, rest = doc.partition("\n\n")
+        return fix_markdown(first) + ("\n\n" + _fence(rest) if rest.strip() else "")
+    return fix_markdown(doc)
+
+
+def _own_methods(cls) -> list[tuple[str, object]]:
+    out = []
+    for k, v in vars(cls).items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, (staticmethod, classmethod)):
+            v = v.__func__
+        if inspect.isfunction(v) or isinstance(v, property):
+            out.append((k, v))
+    return out
+
+
+def api_entry(name: str, obj, modname: str) -> str:
+    parts = [f"## {name} {{: .cr-api #{name} }}"]
+    if inspect.isclass(obj):
+        bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
+        parts.append(_fence(format_signature(name, obj, "class") + (f"  # bases: {bases}" if bases else ""), "python"))
+        doc = inspect.getdoc(obj)
+        parts.append(format_docstring(doc))
+        init = obj.__dict__.get("__init__")
+        table = _param_table(init) if inspect.isfunction(init) else ""
+        if table:
+            parts.append(table)
+        for mname, m in _own_methods(obj):
+            if isinstance(m, property):
+                parts.append(f"**`{name}.{mname}`** (property)\n\n{format_docstring(inspect.getdoc(m))}")
+                continue
+            parts.append(f"### {name}.{mname}\n\n" + _fence(format_signature(mname, m, "def"), "python")
+                         + "\n\n" + format_docstring(inspect.getdoc(m)))
+            t = _param_table(m)
+            if t:
+                parts.append(t)
+    elif callable(obj):
+        parts.append(_fence(format_signature(name, obj, "def"), "python"))
+        parts.append(format_docstring(inspect.getdoc(obj)))
+        t = _param_table(obj)
+        if t:
+            parts.append(t)
+    else:
+        r = repr(obj)
+        parts.append(_fence(f"{name} = {r[:300] + ' ...' if len(r) > 300 else r}", "python"))
+    return "\n\n".join(parts)
+
+
+def api_page(modname: str, notebook_page: str | None, notebook_title: str | None) -> str:
+    full = f"clusterrep.{modname}"
+    names = module_all(LIB / f"{modname}.py")
+    head = [f"# {full}"]
+    src = f"[{notebook_title}](../{notebook_page})" if notebook_page else "its notebook"
+    head.append(f"API reference of `{full}`: every name in its `__all__`, with signature and docstring. "
+                f"The explanations, equations and examples are in {src}.\n{{: .cr-api-meta }}")
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            mod = importlib.import_module(full)
+    except Exception as e:
+        warn(f"could not import {full}: {type(e).__name__}: {e}")
+        head.append(f'!!! failure "`{full}` could not be imported"\n\n    '
+                    + html.escape(f"{type(e).__name__}: {e}").replace("\n", "\n    "))
+        return "\n\n".join(head + [f"## {n}\n\n*(signature unavailable: the module failed to import)*" for n in names]) + "\n"
+    names = list(getattr(mod, "__all__", names))
+    if names:
+        head.append("| Name | Summary |\n|---|---|\n" + "\n".join(
+            f"| [`{n}`](#{n}) | {(inspect.getdoc(getattr(mod, n, None)) or '').strip().splitlines()[0] if callable(getattr(mod, n, None)) and inspect.getdoc(getattr(mod, n, None)) else ''} |"
+            .replace("\n", " ") for n in names))
+    body = []
+    for n in names:
+        if not hasattr(mod, n):
+            warn(f"{full}.__all__ names {n!r}, which the module does not define")
+            body.append(f"## {n}\n\n*(listed in `__all__` but not defined)*")
+            continue
+        try:
+            body.append(api_entry(n, getattr(mod, n), modname))
+        except Exception as e:
+            warn(f"could not document {full}.{n}: {e}")
+            body.append(f"## {n}\n\n*(could not be documented: {html.escape(str(e))})*")
+    return "\n\n".join(head + body) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The build
+# --------------------------------------------------------------------------------------------
+def copy_assets(docs: Path) -> None:
+    assets = docs / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    for f in STATIC.glob("*"):
+        if f.is_file():
+            shutil.copy2(f, assets / f.name)
+    try:
+        import mathjax  # the django-static-mathjax package: a copy of MathJax 3
+        mj = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg-full.js"
+        (assets / "mathjax").mkdir(exist_ok=True)
+        shutil.copy2(mj, assets / "mathjax" / "tex-svg-full.js")
+    except (ImportError, FileNotFoundError):
+        warn("MathJax not found (pip install django-static-mathjax); formulas will show as TeX source")
+        (assets / "mathjax").mkdir(exist_ok=True)
+        (assets / "mathjax" / "tex-svg-full.js").write_text("/* MathJax missing */\n")
+    if (NBS / "figures").is_dir():
+        shutil.copytree(NBS / "figures", docs / "figures", dirs_exist_ok=True)
+    for extra in NBS.glob("*"):   # images next to the notebooks, referenced from markdown
+        if extra.suffix.lower() in {".png", ".svg", ".jpg", ".jpeg", ".gif"}:
+            shutil.copy2(extra, docs / extra.name)
+
+
+def home_from_readme() -> str:
+    readme = ROOT / "README.md"
+    if readme.exists():
+        return readme.read_text()
+    return "# clusterrep\n\nCluster-specific representation learning and deep clustering with tensor kernels.\n"
+
+
+MARKER = ".build_docs"
+
+
+def _check_replaceable(folder: Path, sign: Path) -> None:
+    "Refuse to wipe a non-empty folder that is not one of our own previous outputs."
+    if folder.is_dir() and any(folder.iterdir()) and not sign.exists():
+        raise SystemExit(f"build_docs: {folder} is not empty and was not made by this script; "
+                         "choose another folder (it would be deleted)")
+
+
+def build(out: Path, execute: bool = False, jobs: int = 2, strict: bool = False, quiet: bool = False,
+          build_dir: Path | None = None) -> Path:
+    global BUILD
+    t0 = time.time()
+    if build_dir is not None:
+        BUILD = Path(build_dir).resolve()
+    _warnings.clear()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("CLUSTERREP_DATA", str(ROOT.parent / "shared" / "data"))
+    _check_replaceable(BUILD, BUILD / MARKER)
+    _check_replaceable(out, out / "search" / "search_index.json")
+    if BUILD.exists():
+        shutil.rmtree(BUILD)
+    BUILD.mkdir(parents=True)
+    (BUILD / MARKER).write_text("generated by scripts/build_docs.py; deleted on every build\n")
+    copy_assets(BUILD)
+
+    notebooks = discover_notebooks()
+    executed = execute_notebooks(notebooks, jobs) if execute else {}
+    nav_nbs, home, mod2page = [], None, {}
+    for nb_path in notebooks:
+        raw = json.loads(nb_path.read_text())
+        title, summary = notebook_title(raw, nb_path.stem)
+        module = default_exp(raw)
+        md_name = page_name(nb_path)
+        page_md = BUILD / md_name
+        page_md.parent.mkdir(parents=True, exist_ok=True)
+        source = executed.get(nb_path, nb_path)
+        try:
+            nb, problems = process_notebook(source)
+        except Exception as e:   # fall back to the stored notebook without show_doc execution
+            problems = [f"{type(e).__name__}: {e}"]
+            nb, more = process_notebook(source, execute_show_doc=False)
+            problems += more
+        for p in problems:
+            warn(f"{nb_path.name}: {p.splitlines()[0]}")
+        page_md.write_text(notebook_to_markdown(nb, title, summary, page_md, module, problems))
+        if nb_path.stem == "index" and nb_path.parent == NBS:
+            home = md_name
+        else:
+            nav_nbs.append({title: md_name})
+        if module:
+            mod2page[module] = (md_name, title)
+    if home is None:
+        (BUILD / "index.md").write_text(home_from_readme())
+        home = "index.md"
+
+    api_nav = []
+    modules = library_modules()
+    order = {m: i for i, m in enumerate(mod2page)}
+    modules.sort(key=lambda m: (order.get(m, 10**6), m))
+    (BUILD / "api").mkdir(exist_ok=True)
+    index_rows = []
+    for m in modules:
+        nbpage, nbtitle = mod2page.get(m, (None, None))
+        (BUILD / "api" / f"{m}.md").write_text(api_page(m, nbpage, nbtitle))
+        api_nav.append({f"clusterrep.{m}": f"api/{m}.md"})
+        names = module_all(LIB / f"{m}.py")
+        index_rows.append(f"| [`clusterrep.{m}`]({m}.md) | {', '.join(f'`{n}`' for n in names)} |")
+    (BUILD / "api" / "index.md").write_text(
+        "# API reference\n\nOne page per module of `clusterrep`, generated from the code "
+        "(signatures, documented parameters and docstrings of every public name).\n\n"
+        "| Module | Public names |\n|---|---|\n" + "\n".join(index_rows) + "\n")
+
+    nav = [{"Home": home}]
+    if nav_nbs:
+        nav.append({"Notebooks": nav_nbs})
+    nav.append({"API reference": [{"Overview": "api/index.md"}] + api_nav})
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    import logging
+    logging.getLogger("mkdocs").setLevel(logging.ERROR if quiet else logging.WARNING)
+    cfg = load_config(str(ROOT / "mkdocs.yml"), docs_dir=str(BUILD), site_dir=str(out), nav=nav)
+    mkdocs_build(cfg)
+    if not quiet:
+        print(f"build_docs: {len(notebooks)} notebooks, {len(modules)} API pages -> {out}/index.html "
+              f"in {time.time() - t0:.1f} s ({len(_warnings)} warnings)", file=sys.stderr)
+    if strict and _warnings:
+        raise SystemExit(f"build_docs: {len(_warnings)} warning(s) with --strict")
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "site", help="output folder (default: site/)")
+    ap.add_argument("--execute", action="store_true",
+                    help="run every notebook with papermill first (cached in _proc/executed/) to show all outputs")
+    ap.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel with --execute")
+    ap.add_argument("--build-dir", type=Path, default=None,
+                    help="folder for the generated Markdown (default: _proc/docs/)")
+    ap.add_argument("--strict", action="store_true", help="fail on any warning")
+    ap.add_argument("--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    build(a.out.resolve(), execute=a.execute, jobs=a.jobs, strict=a.strict, quiet=a.quiet, build_dir=a.build_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
