@@ -7,7 +7,7 @@ __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators',
            'EarlyStopping', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint', 'load_checkpoint',
            'DeepClusterer']
 
-# %% ../nbs/05_training.ipynb #f6c8db3b
+# %% ../nbs/05_training.ipynb #8a65ddeb
 import math
 import os
 import tempfile
@@ -23,9 +23,13 @@ from torch import nn
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
+import warnings
+from tqdm import TqdmWarning
+with warnings.catch_warnings():  # without ipywidgets, tqdm.auto falls back to text bars: no need to warn
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
-# %% ../nbs/05_training.ipynb #c25e839c
+# %% ../nbs/05_training.ipynb #c250c0f1
 def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -> np.ndarray:
     "Return `X` as a float32 numpy array; raise ValueError/TypeError naming the problem."
     if isinstance(X, torch.Tensor):
@@ -63,7 +67,7 @@ def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -
                          "clean or impute them before clustering")
     return arr
 
-# %% ../nbs/05_training.ipynb #54a47530
+# %% ../nbs/05_training.ipynb #ba6ff853
 def check_n_clusters(n_clusters, n_samples: int) -> int:
     "Check that `n_clusters` is an integer with 1 <= n_clusters <= n_samples; return it as int."
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, Integral):
@@ -73,7 +77,7 @@ def check_n_clusters(n_clusters, n_samples: int) -> int:
                          f"got n_clusters={n_clusters}")
     return int(n_clusters)
 
-# %% ../nbs/05_training.ipynb #ad2fcb32
+# %% ../nbs/05_training.ipynb #d2cf6092
 def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
     "Check a positive integer hyperparameter."
     if value is None and allow_none:
@@ -82,7 +86,7 @@ def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
-# %% ../nbs/05_training.ipynb #833cca7e
+# %% ../nbs/05_training.ipynb #d175ac24
 _MAX_SEED = 2**31 - 1
 
 def restart_seeds(random_state, n_init: int) -> list[int]:
@@ -106,7 +110,7 @@ def make_generators(seed: int | None, device="cpu") -> tuple[torch.Generator, np
     tg.manual_seed(int(seed))
     return tg, np.random.default_rng(int(seed))
 
-# %% ../nbs/05_training.ipynb #ef7765e7
+# %% ../nbs/05_training.ipynb #77f469b3
 def _accepts_generator(fn) -> bool:
     import inspect
     try:
@@ -143,7 +147,7 @@ def init_parameters_(module: nn.Module, generator: torch.Generator) -> nn.Module
             reset()  # deterministic: ones and zeros
     return module
 
-# %% ../nbs/05_training.ipynb #992a2b11
+# %% ../nbs/05_training.ipynb #389f0f02
 def minibatches(n: int, batch_size: int | None, generator: torch.Generator | None = None,
                 shuffle: bool = True) -> Iterator[torch.Tensor]:
     "Yield index tensors covering range(n) once, in `batch_size` chunks (None: one full batch)."
@@ -152,7 +156,7 @@ def minibatches(n: int, batch_size: int | None, generator: torch.Generator | Non
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(int(batch_size))
 
-# %% ../nbs/05_training.ipynb #5f365569
+# %% ../nbs/05_training.ipynb #ea763873
 class EarlyStopping:
     "Stop when the loss has not decreased by more than `min_delta` for `patience` consecutive steps."
     def __init__(self, patience: int | None = 30, min_delta: float = 0.0):
@@ -169,7 +173,7 @@ class EarlyStopping:
         self.n_steps += 1
         return self.patience is not None and self.n_bad >= self.patience
 
-# %% ../nbs/05_training.ipynb #6af4f0e4
+# %% ../nbs/05_training.ipynb #f6fdef91
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
@@ -198,7 +202,7 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
     bar.close()
     return history
 
-# %% ../nbs/05_training.ipynb #8e6ec1cf
+# %% ../nbs/05_training.ipynb #5270da3e
 @dataclass
 class RunResult:
     "Outcome of one restart: final unsupervised loss, state to rebuild the model, loss history, labels, seed."
@@ -208,7 +212,7 @@ class RunResult:
     labels: np.ndarray | None = None
     seed: int | None = None
 
-# %% ../nbs/05_training.ipynb #38588eaf
+# %% ../nbs/05_training.ipynb #897f90a0
 def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_jobs: int | None = None,
                  verbose: bool = False) -> tuple[RunResult, list[RunResult]]:
     "Run `fit_once(seed)` for every seed (in parallel with joblib when n_jobs > 1); best = lowest finite loss."
@@ -229,7 +233,7 @@ def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_j
     best = min(finite, key=lambda r: float(r.loss))  # first one on ties
     return best, runs
 
-# %% ../nbs/05_training.ipynb #d89ec3df
+# %% ../nbs/05_training.ipynb #fd8b5f7c
 _CKPT_FORMAT, _CKPT_VERSION = "clusterrep-checkpoint", 1
 
 def save_checkpoint(path, state_dict: dict, config: dict) -> Path:
@@ -265,7 +269,7 @@ def load_checkpoint(path) -> tuple[dict, dict]:
         raise ValueError(f"checkpoint {path} has version {payload['version']}; this clusterrep reads <= {_CKPT_VERSION}")
     return payload["state_dict"], payload["config"]
 
-# %% ../nbs/05_training.ipynb #90486bf8
+# %% ../nbs/05_training.ipynb #f1ceb2e5
 _PLAIN = (type(None), bool, int, float, str)
 
 def _plain(value):

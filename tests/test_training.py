@@ -118,3 +118,26 @@ def test_lloyd_step_is_argmin_when_no_cluster_empties(n, k, seed):
     L[torch.arange(k), torch.arange(k)] = -1.0  # point j prefers cluster j: no cluster is empty
     labels, centers = lloyd_step(X, L)
     np.testing.assert_array_equal(labels.numpy(), L.numpy().argmin(1))
+
+
+def test_progress_bar_switch(capsys):
+    "verbose=True shows epoch and restart bars (stderr); verbose=False prints nothing."
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    SoftKMeans(2, n_init=2, random_state=0, max_epochs=3).fit(X)
+    quiet = capsys.readouterr()
+    assert quiet.err == "" and quiet.out == ""
+    SoftKMeans(2, n_init=2, random_state=0, max_epochs=3, verbose=True).fit(X)
+    loud = capsys.readouterr().err
+    assert "restarts" in loud and "epochs" in loud
+
+
+def test_checkpoint_roundtrip_and_dropped_params(tmp_path):
+    "save/load reproduces predictions; a Generator random_state is not stored (not plain) and reported."
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    est = SoftKMeans(3, random_state=np.random.default_rng(1), max_epochs=3).fit(X)
+    path = est.save(tmp_path / "sub" / "m.pt")  # parent folders are created
+    again = SoftKMeans.load(path)
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    assert again.random_state is None
+    from clusterrep.training import load_checkpoint
+    assert load_checkpoint(path)[1]["dropped_params"] == ["random_state"]
