@@ -10,7 +10,7 @@ __all__ = ['SYNTHETIC', 'DUMMY_STD', 'SHA256', 'RAW_SHA256', 'URLS', 'FASHION_CL
            'convert_character_trajectories', 'parse_arabic_digits', 'convert_spoken_arabic_digits', 'list_datasets',
            'dataset_info', 'load_dataset', 'add_noise']
 
-# %% ../nbs/00_data.ipynb #ff543a12
+# %% ../nbs/00_data.ipynb #2517363c
 import bz2
 import gzip
 import hashlib
@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-# %% ../nbs/00_data.ipynb #34e85577
+# %% ../nbs/00_data.ipynb #92a759bc
 @dataclass
 class Dataset:
     "A loaded dataset: `X` float32, `y` int64 labels (evaluation only), optional sequence `lengths`, and `info`."
@@ -51,7 +51,7 @@ class Dataset:
         return (f"Dataset(name={self.name!r}, X={self.X.shape} {self.X.dtype}, "
                 f"n_classes={self.n_classes}{extra})")
 
-# %% ../nbs/00_data.ipynb #8ae27ad9
+# %% ../nbs/00_data.ipynb #ed05d14d
 SYNTHETIC: dict[str, dict] = {
     "parallel_lines": dict(n_samples=150, dummy_dims=3,
                            means=[(-1, -1), (4, -2)],
@@ -75,7 +75,7 @@ SYNTHETIC: dict[str, dict] = {
 
 DUMMY_STD = 0.1  # standard deviation of the dummy (pure-noise) dimensions, as in paper 1's code
 
-# %% ../nbs/00_data.ipynb #1c10d423
+# %% ../nbs/00_data.ipynb #45ce90e5
 def make_gaussian_clusters(means, covs, n_samples: int, dummy_dims: int = 3, dummy_std: float = DUMMY_STD,
                            random_state=None) -> tuple[np.ndarray, np.ndarray]:
     "Equal-size Gaussian clusters `N(means[j], covs[j])` followed by `dummy_dims` columns of `N(0, dummy_std²)`."
@@ -95,7 +95,7 @@ def make_gaussian_clusters(means, covs, n_samples: int, dummy_dims: int = 3, dum
     y = np.repeat(np.arange(k, dtype=np.int64), m)
     return X, y
 
-# %% ../nbs/00_data.ipynb #fad1d80a
+# %% ../nbs/00_data.ipynb #17c61e37
 def _load_synthetic(name: str, random_state=None, n_samples: int | None = None,
                     dummy_dims: int | None = None) -> Dataset:
     spec = SYNTHETIC[name]
@@ -105,7 +105,7 @@ def _load_synthetic(name: str, random_state=None, n_samples: int | None = None,
     return Dataset(X, y, name, info=dict(means=spec["means"], covs=spec["covs"], dummy_dims=dd,
                                          dummy_std=DUMMY_STD, random_state=random_state))
 
-# %% ../nbs/00_data.ipynb #bf99ce78
+# %% ../nbs/00_data.ipynb #f54f1eae
 def default_cache_dir() -> Path:
     "The per-user cache: `$XDG_CACHE_HOME/clusterrep`, or `~/.cache/clusterrep`."
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -117,7 +117,7 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     env = os.environ.get("CLUSTERREP_DATA")
     return Path(env).expanduser() if env else default_cache_dir()
 
-# %% ../nbs/00_data.ipynb #5e1ff4fc
+# %% ../nbs/00_data.ipynb #8ad22866
 SHA256: dict[str, str] = {
     "character-trajectories/character_trajectories.npz": "aec8323af6127f83464cac4fcb6bdc8a18943f69d28a2c4f9150991d239fa377",
     "coil100/coil100_64x64.npz": "ef89e7ef39e7a866036ab97caaaae301f82cbd4d9202a48989b91ca24bd9b76d",
@@ -157,7 +157,7 @@ URLS: dict[str, list[str]] = {
 }
 "Download URLs (tried in order) of files whose canonical form *is* the mirror format, by relative path."
 
-# %% ../nbs/00_data.ipynb #2e468458
+# %% ../nbs/00_data.ipynb #c7cda50d
 class ChecksumError(ValueError):
     "A file's sha256 differs from the expected one (corrupt, truncated or wrong file)."
 
@@ -178,7 +178,7 @@ def _gunzip_sha256(path) -> str | None:
         return None
     return h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #7cb92799
+# %% ../nbs/00_data.ipynb #dd9445af
 def _sidecar(path: Path) -> Path: return path.with_name(path.name + ".sha256")
 
 _VERIFIED: set = set()  # (path, size, mtime) of files already verified in this process
@@ -207,7 +207,7 @@ def verify_file(path: str | os.PathLike, rel: str | None = None, *, expected: st
     raise ChecksumError(f"sha256 mismatch for {path} ({rel or path.name}): expected {exp}, got {actual}. "
                         "The file is corrupt, truncated or not the expected file; delete it to download it again.")
 
-# %% ../nbs/00_data.ipynb #e6e55ecd
+# %% ../nbs/00_data.ipynb #54efb574
 def download_url(url: str, dest: str | os.PathLike, *, progress: bool = True, timeout: float = 60.0) -> Path:
     """Download `url` to a temporary file beside `dest` and return the temporary path (the caller
     verifies it and moves it into place). The temporary file is removed if the download fails."""
@@ -227,7 +227,7 @@ def download_url(url: str, dest: str | os.PathLike, *, progress: bool = True, ti
         raise
     return Path(tmp)
 
-# %% ../nbs/00_data.ipynb #fab9ac2f
+# %% ../nbs/00_data.ipynb #ad3c4552
 def _install(tmp: Path, dest: Path, rel: str, expected: str | None = None) -> None:
     "Verify the temporary file `tmp` and atomically move it to `dest`; delete it if the check fails."
     try:
@@ -264,7 +264,7 @@ def fetch_file(rel: str, data_dir=None, *, download: bool = True, progress: bool
         return dest
     raise FileNotFoundError(f"{dest} is missing and no download source is known for {rel!r}")
 
-# %% ../nbs/00_data.ipynb #7d395d9c
+# %% ../nbs/00_data.ipynb #aba25f61
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     "Read a (gzipped) IDX file of unsigned bytes into a uint8 array of the shape its header gives."
     path = Path(path)
@@ -279,7 +279,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise ValueError(f"{path}: header says {shape} ({int(np.prod(shape))} bytes), file has {len(buf) - offset}")
     return np.frombuffer(buf, dtype=np.uint8, offset=offset).reshape(shape)
 
-# %% ../nbs/00_data.ipynb #7dd4f774
+# %% ../nbs/00_data.ipynb #1d041b86
 def _select(y: np.ndarray, classes=None, n_per_class: int | None = None) -> np.ndarray:
     "Indices (in file order) of the samples to keep."
     keep = np.ones(len(y), dtype=bool)
@@ -315,7 +315,7 @@ def _finish_images(name, X_u8_or_float, y, *, flat, scale, info, channels_last=F
     if flat: X = X.reshape(len(X), -1)
     return Dataset(X, np.asarray(y, dtype=np.int64), name, info=info)
 
-# %% ../nbs/00_data.ipynb #e4002f0f
+# %% ../nbs/00_data.ipynb #ab7a935d
 def _load_idx_set(name: str, folder: str, data_dir, download, split="train", classes=None, n_per_class=None,
                   flat=False, scale=True) -> Dataset:
     _check_split(split)
@@ -333,7 +333,7 @@ def _load_idx_set(name: str, folder: str, data_dir, download, split="train", cla
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot"]
 
-# %% ../nbs/00_data.ipynb #46763fa8
+# %% ../nbs/00_data.ipynb #17a6a5fe
 def _npz(rel, data_dir, download) -> dict:
     with np.load(fetch_file(rel, data_dir, download=download), allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
@@ -354,7 +354,7 @@ def _load_coil100(data_dir, download, classes=None, n_per_class=None, flat=False
                         info=dict(split="all", angle=z["angle"][idx]))
     return ds
 
-# %% ../nbs/00_data.ipynb #1ab50cdd
+# %% ../nbs/00_data.ipynb #7a7ee8f6
 def _finish_sequences(name, X, lengths, y, idx, info) -> Dataset:
     lengths = lengths[idx].astype(np.int64)
     T = int(lengths.max()) if len(lengths) else 0
@@ -381,7 +381,7 @@ def _load_spoken_arabic_digits(data_dir, download, split="all", classes=None, n_
                              info=dict(split=split, classes=list(range(10)), gender=z["gender"][idx],
                                        speaker=z["speaker"][idx]))
 
-# %% ../nbs/00_data.ipynb #4c45738e
+# %% ../nbs/00_data.ipynb #4d6d494f
 PENGUIN_FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 PENGUIN_SPECIES = ["Adelie", "Gentoo", "Chinstrap"]
 
@@ -408,7 +408,7 @@ def _load_iris(scale=None) -> Dataset:
     return Dataset(X, d.target.astype(np.int64), "iris",
                    info=dict(classes=list(d.target_names), features=list(d.feature_names), scale=scale))
 
-# %% ../nbs/00_data.ipynb #93c27347
+# %% ../nbs/00_data.ipynb #015540ce
 @dataclass
 class Conversion:
     "How to build a mirror-format file from canonical raw files: `raw` = {file name: (url, md5 or None)}."
@@ -449,7 +449,7 @@ def _save_npz_atomic(dest: Path, arrays: dict) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-# %% ../nbs/00_data.ipynb #730dcbff
+# %% ../nbs/00_data.ipynb #f5e967a6
 def parse_libsvm_dense(text: str, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     "Parse LIBSVM `label idx:value ...` lines (1-based indices) into a dense float64 matrix and int labels."
     rows = [ln.split() for ln in text.splitlines() if ln.strip()]
@@ -470,7 +470,7 @@ def convert_usps(paths: dict) -> dict:
     split = np.repeat(np.array([0, 1], np.int8), [len(parts[0][1]), len(parts[1][1])])
     return dict(X=((X + 1) / 2).reshape(-1, 16, 16).astype(np.float32), y=y, split=split)
 
-# %% ../nbs/00_data.ipynb #8d745c63
+# %% ../nbs/00_data.ipynb #2d36b607
 def convert_coil100(paths: dict) -> dict:
     "Columbia `coil-100.zip` (`objK__A.png`, 128×128 RGB) → `X` uint8 (7200,64,64,3) by 2×2 area average, `y`, `angle`."
     from PIL import Image
@@ -487,7 +487,7 @@ def convert_coil100(paths: dict) -> dict:
     return dict(X=X, y=np.array([o - 1 for o, _, _ in items], np.int64),
                 angle=np.array([a for _, a, _ in items], np.int64))
 
-# %% ../nbs/00_data.ipynb #5e9ac3d6
+# %% ../nbs/00_data.ipynb #109d85e7
 def pad_sequences(seqs: list) -> tuple[np.ndarray, np.ndarray]:
     "Zero-pad a list of (T_i, F) arrays into (n, max T, F) float32 and return it with the lengths."
     lengths = np.array([len(s) for s in seqs], np.int64)
@@ -509,7 +509,7 @@ def convert_character_trajectories(paths: dict) -> dict:
     X, lengths = pad_sequences([seqs[i] for i in order])
     return dict(X=X, lengths=lengths, y=y[order], classes=np.array(CT_CLASSES))
 
-# %% ../nbs/00_data.ipynb #0a6990fe
+# %% ../nbs/00_data.ipynb #2fd0177c
 def parse_arabic_digits(text: str) -> list[np.ndarray]:
     "Blocks of whitespace-separated MFCC rows, separated by blank lines → list of (T, 13) float32 arrays."
     blocks, cur = [], []
@@ -541,7 +541,7 @@ def convert_spoken_arabic_digits(paths: dict) -> dict:
                 split=np.concatenate(split).astype(np.int8), gender=np.concatenate(gender).astype(np.int8),
                 speaker=np.concatenate(speaker).astype(np.int64))
 
-# %% ../nbs/00_data.ipynb #48443198
+# %% ../nbs/00_data.ipynb #e7ee4e44
 PUBLISHED_COUNTS = {
     "mnist_train": [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
     "fashion_mnist_train": [6000] * 10,
@@ -581,7 +581,7 @@ CONVERSIONS: dict[str, Conversion] = {
 }
 "Files whose canonical source has another format: raw archives (url, md5) and the converter to the mirror format."
 
-# %% ../nbs/00_data.ipynb #1b83ac29
+# %% ../nbs/00_data.ipynb #385f3773
 @dataclass(frozen=True)
 class _Entry:
     kind: str
@@ -630,7 +630,7 @@ _REGISTRY: dict[str, _Entry] = {
                                    "UCI Spoken Arabic Digit (13 MFCCs)"),
 }
 
-# %% ../nbs/00_data.ipynb #6a6bab69
+# %% ../nbs/00_data.ipynb #8faa8dcb
 def list_datasets() -> list[str]:
     "Names accepted by `load_dataset`."
     return list(_REGISTRY)
@@ -668,7 +668,7 @@ def load_dataset(name: str, *, data_dir=None, random_state=None, download: bool 
     opts = {**e.options, **options}
     return e.loader(data_dir, download, random_state, **opts)
 
-# %% ../nbs/00_data.ipynb #02024e1c
+# %% ../nbs/00_data.ipynb #1c610fab
 def add_noise(X, sigma: float = 0.1, random_state=None) -> np.ndarray:
     "`X + N(0, sigma²)` entrywise (numpy), same shape and floating dtype as `X`; `X` itself is not modified."
     X = np.asarray(X)
