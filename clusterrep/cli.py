@@ -6,7 +6,7 @@
 __all__ = ['MODELS', 'ModelSpec', 'load_model_class', 'available_models', 'parse_option', 'load_for_model', 'build_estimator',
            'write_json', 'make_parser', 'main']
 
-# %% ../nbs/16_cli.ipynb #19d938ff
+# %% ../nbs/16_cli.ipynb #dadad665
 import argparse
 import ast
 import importlib
@@ -24,7 +24,7 @@ import numpy as np
 from .data import dataset_info, list_datasets, load_dataset
 from .metrics import evaluate
 
-# %% ../nbs/16_cli.ipynb #245d4c86
+# %% ../nbs/16_cli.ipynb #76584f1e
 @dataclass(frozen=True)
 class ModelSpec:
     "How the CLI builds a model and prepares its data."
@@ -57,7 +57,7 @@ MODELS: dict[str, ModelSpec] = {
     "idec": ModelSpec("clusterrep.baselines:IDEC", kinds=("vectors", "images"), help="improved DEC (with reconstruction)"),
 }
 
-# %% ../nbs/16_cli.ipynb #ffcea8d5
+# %% ../nbs/16_cli.ipynb #08f5847b
 def load_model_class(name: str):
     "The estimator class of a registered model, imported now; ImportError if its module is not available."
     if name not in MODELS:
@@ -79,7 +79,7 @@ def available_models() -> list[str]:
         names.append(name)
     return names
 
-# %% ../nbs/16_cli.ipynb #3c6c95fa
+# %% ../nbs/16_cli.ipynb #104fd4f7
 def parse_option(text: str) -> tuple[str, Any]:
     "Parse `key=value`; the value as a Python literal when it is one, else as a string."
     key, sep, value = text.partition("=")
@@ -91,7 +91,7 @@ def parse_option(text: str) -> tuple[str, Any]:
     except (ValueError, SyntaxError):
         return key, value
 
-# %% ../nbs/16_cli.ipynb #e50dc8f6
+# %% ../nbs/16_cli.ipynb #64d36ad5
 def load_for_model(model: str, dataset: str, *, data_dir=None, random_state=None, **options):
     "Load `dataset` the way `model` needs it: returns (X, y, lengths or None)."
     spec, info = MODELS[model], dataset_info(dataset, data_dir=data_dir)
@@ -117,7 +117,7 @@ def build_estimator(model: str, n_clusters: int, random_state: int | None, n_ini
         valid = sorted(cls().get_params()) if hasattr(cls, "get_params") else []
         raise ValueError(f"invalid option for {model}: {e}; valid parameters: {', '.join(valid)}") from e
 
-# %% ../nbs/16_cli.ipynb #c663348a
+# %% ../nbs/16_cli.ipynb #dbf0eef1
 def _to_json(obj):
     "json.dumps default: numpy scalars and arrays become Python numbers and lists."
     if isinstance(obj, np.generic):
@@ -135,13 +135,14 @@ def write_json(path, obj, indent: int | None = 1) -> Path:
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=indent, default=_to_json)
             f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
-# %% ../nbs/16_cli.ipynb #344b78f3
+# %% ../nbs/16_cli.ipynb #edc52f2b
 def _datasets(args) -> int:
     "Print one row per dataset: size, classes, per-sample shape, kind and local availability."
     rows = [dataset_info(name, data_dir=args.data_dir) for name in list_datasets()]
@@ -159,7 +160,7 @@ def _models(args) -> int:
         print(f"{name:10s} {MODELS[name].help}")
     return 0
 
-# %% ../nbs/16_cli.ipynb #ecc229c2
+# %% ../nbs/16_cli.ipynb #be374c33
 def _loss_of(estimator) -> float | None:
     "The fitted unsupervised loss, where the estimator exposes one (loss_, or k-means' inertia_)."
     for attr in ("loss_", "inertia_"):
@@ -176,6 +177,9 @@ def _fit(args, parser) -> int:
     names = list_datasets()
     if args.dataset not in names:
         parser.error(f"unknown dataset {args.dataset!r}; choose from: {', '.join(names)}")
+    kind, spec = dataset_info(args.dataset, data_dir=args.data_dir)["kind"], MODELS[args.model]
+    if kind not in spec.kinds:
+        parser.error(f"model {args.model!r} takes {' or '.join(spec.kinds)} data, but {args.dataset!r} holds {kind}")
     try:
         options = dict(parse_option(o) for o in args.option)
         data_options = dict(parse_option(o) for o in args.data_option)
@@ -207,7 +211,7 @@ def _fit(args, parser) -> int:
     print(f"wrote {out / 'labels.json'} and {out / 'metrics.json'}")
     return 0
 
-# %% ../nbs/16_cli.ipynb #eaa3e5e5
+# %% ../nbs/16_cli.ipynb #fd3371c4
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser of the `clusterrep` command."
     parser = argparse.ArgumentParser(prog="clusterrep", description="Cluster-specific representation learning "
