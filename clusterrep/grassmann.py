@@ -7,7 +7,7 @@ __all__ = ['DEFAULT_REL_EPS', 'METHODS', 'ROUTES', 'transpose_tall', 'ridge_row_
            'projection_distance', 'projector_gram', 'pairwise_projection_distances', 'pairwise_tensor_distances',
            'tensor_kernel', 'principal_angles', 'geodesic_distance']
 
-# %% ../nbs/03_grassmann.ipynb #687e95db
+# %% ../nbs/03_grassmann.ipynb #f1f2e214
 import math
 from numbers import Real
 
@@ -15,12 +15,12 @@ import torch
 
 from .kernels import as_float_tensor, kernel_from_sq_dists, matricize
 
-# %% ../nbs/03_grassmann.ipynb #17220d22
+# %% ../nbs/03_grassmann.ipynb #218fea5d
 def transpose_tall(M: torch.Tensor) -> torch.Tensor:
     "The transposition rule: matrices (..., p, q) with p > q are transposed to (..., q, p); others pass through."
     return M.mT if M.shape[-2] > M.shape[-1] else M
 
-# %% ../nbs/03_grassmann.ipynb #a58129cd
+# %% ../nbs/03_grassmann.ipynb #6a8dbf77
 DEFAULT_REL_EPS = 1e-4
 
 def _check_matrices(M, name: str) -> torch.Tensor:
@@ -53,7 +53,7 @@ def row_basis(M: torch.Tensor, rtol: float | None = None) -> torch.Tensor:
     keep = S > rtol * S.amax(-1, keepdim=True)
     return Vh * keep[..., None]
 
-# %% ../nbs/03_grassmann.ipynb #a4bc69d0
+# %% ../nbs/03_grassmann.ipynb #1a92c49f
 METHODS = ("ridge", "svd")
 
 def _basis(M: torch.Tensor, method: str, rel_eps: float) -> torch.Tensor:
@@ -84,23 +84,25 @@ def projection_distance(A: torch.Tensor, B: torch.Tensor, *, method: str = "ridg
     sq_norm = lambda U, V: (U @ V.mT).square().sum((-2, -1))  # tr(P_U P_V) = ‖U Vᵀ‖²_F
     return _safe_sqrt(sq_norm(WA, WA) + sq_norm(WB, WB) - 2 * sq_norm(WA, WB))
 
-# %% ../nbs/03_grassmann.ipynb #ec163bf2
+# %% ../nbs/03_grassmann.ipynb #cf6bcaa0
 ROUTES = ("basis", "projector")
 
 def _cheaper_route(n: int, p: int, q: int) -> str:
     return "projector" if n * p * q * q + n * n * q * q < n * n * p * p * q else "basis"
 
+def _check_route(route):
+    if route is not None and route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}; choose one of {ROUTES} or None")
+
 def projector_gram(W: torch.Tensor, route: str | None = None) -> torch.Tensor:
     "G_ab = tr(P_a P_b) (n, n) for P_a = W_aᵀ W_a, W (n, p, q), by one batched product ('basis' or 'projector' route)."
+    _check_route(route)
     n, p, q = W.shape
-    route = route or _cheaper_route(n, p, q)
-    if route == "projector":
+    if (route or _cheaper_route(n, p, q)) == "projector":
         Pf = (W.mT @ W).reshape(n, q * q)
         return Pf @ Pf.T
-    if route == "basis":
-        Wf = W.reshape(n * p, q)
-        return (Wf @ Wf.T).reshape(n, p, n, p).square().sum((1, 3))
-    raise ValueError(f"unknown route {route!r}; choose one of {ROUTES} or None")
+    Wf = W.reshape(n * p, q)
+    return (Wf @ Wf.T).reshape(n, p, n, p).square().sum((1, 3))
 
 def _sq_dists_from_gram(G: torch.Tensor) -> torch.Tensor:
     g = G.diagonal()
@@ -108,22 +110,89 @@ def _sq_dists_from_gram(G: torch.Tensor) -> torch.Tensor:
     d2 = (d2 + d2.T) / 2
     return d2 * (1 - torch.eye(len(G), dtype=G.dtype, device=G.device))
 
-def pairwise_projection_distances(M: torch.Tensor, *, method: str = "ridge", rel_eps: float = DEFAULT_REL_EPS,
-                                  transpose: bool = True, route: str | None = None) -> torch.Tensor:
-    """Squared projection distances (n, n) between the row spaces of a batch of matrices M (n, p, q).
+# %% ../nbs/03_grassmann.ipynb #ac028a93
+def _ridge_factor(X: torch.Tensor, rel_eps: float, abs_eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    "L⁻¹ and W = L⁻¹X for LLᵀ = XXᵀ + εI, batched (n, p, q); no autograd bookkeeping needed."
+    n, p, _ = X.shape
+    G = X @ X.mT
+    eps = rel_eps * G.diagonal(dim1=-2, dim2=-1).sum(-1) / p + abs_eps
+    G.diagonal(dim1=-2, dim2=-1).add_(eps[:, None])
+    L = torch.linalg.cholesky(G)
+    eye = torch.eye(p, dtype=X.dtype, device=X.device).expand(n, p, p)
+    Linv = torch.linalg.solve_triangular(L, eye, upper=False)
+    return Linv, Linv @ X
 
-    `transpose=False` skips the transposition rule (only to reproduce the reference code's behaviour)."""
-    M = as_float_tensor(M, "M", ndim=3)
+class _RidgePairwiseSqDists(torch.autograd.Function):
+    "Squared ridge projection distances (n, n) of a batch X (n, p, q), p ≤ q, with the fused closed-form backward."
+
+    @staticmethod
+    def forward(ctx, X, rel_eps, abs_eps, route):
+        n, p, q = X.shape
+        Linv, W = _ridge_factor(X, rel_eps, abs_eps)
+        if route == "projector":
+            saved = (W.mT @ W).reshape(n, q * q)                  # flattened projectors
+            G = saved @ saved.T
+        else:
+            Wf = W.reshape(n * p, q)
+            saved = Wf @ Wf.T                                     # all W_a W_bᵀ blocks
+            G = saved.view(n, p, n, p).square().sum((1, 3))
+        ctx.save_for_backward(X, Linv, W, saved)
+        ctx.rel_eps, ctx.route = rel_eps, route
+        return _sq_dists_from_gram(G)
+
+    @staticmethod
+    def backward(ctx, dD):
+        X, Linv, W, saved = ctx.saved_tensors
+        n, p, q = X.shape
+        dD = (dD + dD.T) / 2
+        dD = dD - torch.diag_embed(dD.diagonal())                 # the diagonal is constantly 0
+        dG = -2 * dD + torch.diag_embed(2 * dD.sum(1))            # D_ab = G_aa + G_bb - 2 G_ab
+        if ctx.route == "projector":
+            dW = 2 * W @ (2 * dG @ saved).reshape(n, q, q)
+        else:
+            M = saved.view(n, p, n, p) * (2 * dG)[:, None, :, None]
+            dW = (2 * M.reshape(n * p, n * p) @ W.reshape(n * p, q)).view(n, p, q)
+        R = Linv.mT @ dW / 2                                      # H P̄
+        RWt = R @ W.mT
+        trS = (RWt * Linv.mT).sum((-2, -1))
+        dX = 2 * R - 2 * RWt @ W - (2 * ctx.rel_eps / p) * trS[:, None, None] * X
+        return dX, None, None, None
+
+# %% ../nbs/03_grassmann.ipynb #02c45c1e
+def _unfold(X: torch.Tensor, mode: int) -> torch.Tensor:
+    return X.movedim(mode + 1, 1).reshape(X.shape[0], X.shape[mode + 1], -1)  # matricize without re-checking
+
+def _pairwise_sq_dists(M, method, rel_eps, transpose, route, fused):
     if transpose:
         M = transpose_tall(M)
+    if method == "ridge" and fused:
+        n, p, q = M.shape
+        return _RidgePairwiseSqDists.apply(M, float(rel_eps), torch.finfo(M.dtype).eps, route or _cheaper_route(n, p, q))
     return _sq_dists_from_gram(projector_gram(_basis(M, method, rel_eps), route))
 
+def _check_options(method, rel_eps, route):
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if not (isinstance(rel_eps, Real) and rel_eps > 0):
+        raise ValueError(f"rel_eps must be a positive number, got {rel_eps!r}")
+    _check_route(route)
+
+def pairwise_projection_distances(M: torch.Tensor, *, method: str = "ridge", rel_eps: float = DEFAULT_REL_EPS,
+                                  transpose: bool = True, route: str | None = None, fused: bool = True) -> torch.Tensor:
+    """Squared projection distances (n, n) between the row spaces of a batch of matrices M (n, p, q).
+
+    `transpose=False` skips the transposition rule (only to reproduce the reference code's behaviour);
+    `route` forces the 'basis' or 'projector' product; `fused=False` uses plain autograd."""
+    M = as_float_tensor(M, "M", ndim=3)
+    _check_options(method, rel_eps, route)
+    return _pairwise_sq_dists(M, method, rel_eps, transpose, route, fused)
+
 def pairwise_tensor_distances(X: torch.Tensor, *, method: str = "ridge", rel_eps: float = DEFAULT_REL_EPS,
-                              transpose: bool = True, route: str | None = None) -> torch.Tensor:
+                              transpose: bool = True, route: str | None = None, fused: bool = True) -> torch.Tensor:
     "Squared tensor distances Σ_m d_m² (n, n) for a batch X (n, D1, ..., Dr), summed over the r modes."
     X = as_float_tensor(X, "X", min_ndim=2)
-    return sum(pairwise_projection_distances(matricize(X, m), method=method, rel_eps=rel_eps,
-                                             transpose=transpose, route=route) for m in range(X.ndim - 1))
+    _check_options(method, rel_eps, route)
+    return sum(_pairwise_sq_dists(_unfold(X, m), method, rel_eps, transpose, route, fused) for m in range(X.ndim - 1))
 
 def tensor_kernel(X: torch.Tensor, sigma=None, rel_sigma: float = 0.15, *, rule: str = "paper",
                   method: str = "ridge", rel_eps: float = DEFAULT_REL_EPS, min_sigma: float = 1e-9) -> torch.Tensor:
@@ -133,7 +202,7 @@ def tensor_kernel(X: torch.Tensor, sigma=None, rel_sigma: float = 0.15, *, rule:
     d2 = pairwise_tensor_distances(X, method=method, rel_eps=rel_eps)
     return kernel_from_sq_dists(d2, sigma, rel_sigma, rule=rule, min_sigma=min_sigma)
 
-# %% ../nbs/03_grassmann.ipynb #8eb44151
+# %% ../nbs/03_grassmann.ipynb #3ebf2449
 def principal_angles(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     "Principal angles (..., min(p, q)) between the row spaces of full-rank A and B (..., p, q), transposition rule applied."
     A, B = transpose_tall(_check_matrices(A, "A")), transpose_tall(_check_matrices(B, "B"))
