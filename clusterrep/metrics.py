@@ -6,7 +6,7 @@
 __all__ = ['encode_labels', 'contingency_matrix', 'cluster_acc', 'nmi', 'ari', 'evaluate', 'mse', 'count_params',
            'summarize_runs', 'summary_table']
 
-# %% ../nbs/01_metrics.ipynb #7932ec08
+# %% ../nbs/01_metrics.ipynb #2900a86d
 import math
 from collections.abc import Mapping, Sequence
 from numbers import Real
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-# %% ../nbs/01_metrics.ipynb #fbfc4104
+# %% ../nbs/01_metrics.ipynb #ab4f6469
 def encode_labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     "Check two labelings and return them as integer codes `0..C-1` and `0..K-1`."
     codes = []
@@ -34,15 +34,19 @@ def encode_labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"y_true and y_pred have different lengths: {len(codes[0])} != {len(codes[1])}")
     return codes[0], codes[1]
 
-# %% ../nbs/01_metrics.ipynb #28214674
+# %% ../nbs/01_metrics.ipynb #5f45a511
 def contingency_matrix(y_true, y_pred) -> np.ndarray:
     "Dense (C, K) table: entry (c, j) counts samples of true class c in predicted cluster j."
     t, p = encode_labels(y_true, y_pred)
-    table = np.zeros((t.max() + 1, p.max() + 1), dtype=np.int64)
+    shape = (int(t.max()) + 1, int(p.max()) + 1)
+    if shape[0] * shape[1] > 2e8:  # 1.6 GB of int64: fail clearly rather than exhaust memory
+        raise ValueError(f"contingency table of {shape[0]} classes x {shape[1]} clusters is too large "
+                         "for a dense matrix; are these really cluster labels?")
+    table = np.zeros(shape, dtype=np.int64)
     np.add.at(table, (t, p), 1)  # accumulates repeated (t, p) pairs, unlike table[t, p] += 1
     return table
 
-# %% ../nbs/01_metrics.ipynb #82914f57
+# %% ../nbs/01_metrics.ipynb #895ea910
 def _joint_counts(y_true, y_pred) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Non-zero cells N_cj, row sums a_c and column sums b_j, without a dense (C, K) table."
     t, p = encode_labels(y_true, y_pred)
@@ -51,14 +55,14 @@ def _joint_counts(y_true, y_pred) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     nij = np.unique(t * n_pred + p, return_counts=True)[1]
     return nij, np.bincount(t), np.bincount(p)
 
-# %% ../nbs/01_metrics.ipynb #650b5e6b
+# %% ../nbs/01_metrics.ipynb #f152309d
 def cluster_acc(y_true, y_pred) -> float:
     "Clustering accuracy: fraction of samples correct under the best one-to-one cluster-to-class map (Hungarian)."
     table = contingency_matrix(y_true, y_pred)
     rows, cols = linear_sum_assignment(table, maximize=True)
     return float(table[rows, cols].sum() / table.sum())
 
-# %% ../nbs/01_metrics.ipynb #0f8118b7
+# %% ../nbs/01_metrics.ipynb #027ccd6f
 def _entropy(counts: np.ndarray) -> float:
     "Shannon entropy (nats) of the distribution given by positive counts."
     p = counts[counts > 0] / counts.sum()
@@ -78,7 +82,7 @@ def nmi(y_true, y_pred) -> float:
         return 0.0
     return mi / (0.5 * (_entropy(a) + _entropy(b)))
 
-# %% ../nbs/01_metrics.ipynb #ed46cac4
+# %% ../nbs/01_metrics.ipynb #d3ca88e1
 def _sum_pairs(counts: np.ndarray) -> int:
     "Sum of C(m, 2) over the counts, exactly (Python int)."
     counts = counts.astype(np.int64)
@@ -98,12 +102,12 @@ def ari(y_true, y_pred) -> float:
         return 1.0  # both labelings are the same trivial partition
     return (index - expected) / denominator
 
-# %% ../nbs/01_metrics.ipynb #e09a76b8
+# %% ../nbs/01_metrics.ipynb #4fda1d21
 def evaluate(y_true, y_pred) -> dict[str, float]:
     "ACC, NMI and ARI of a predicted labeling against the true labels."
     return dict(acc=cluster_acc(y_true, y_pred), nmi=nmi(y_true, y_pred), ari=ari(y_true, y_pred))
 
-# %% ../nbs/01_metrics.ipynb #e4effb02
+# %% ../nbs/01_metrics.ipynb #c729d345
 def _as_numpy(a) -> np.ndarray:
     "numpy view of an array or a torch tensor (detached, on the CPU)."
     if hasattr(a, "detach"):
@@ -125,7 +129,7 @@ def count_params(model) -> int:
         raise TypeError(f"count_params needs a torch.nn.Module, got {type(model).__name__}")
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
-# %% ../nbs/01_metrics.ipynb #cdeb486a
+# %% ../nbs/01_metrics.ipynb #c619d82d
 def _metric_keys(runs: Sequence[Mapping], loss_key: str) -> list[str]:
     "Keys holding a real number in every run, except the loss and the seed, in first-run order."
     return [k for k in runs[0] if k not in (loss_key, "seed")
@@ -168,7 +172,7 @@ def summarize_runs(runs: Sequence[Mapping[str, Any]], loss_key: str = "loss",
                 sd={m: sd(v) for m, v in values.items()},
                 best_run=best, n_runs=len(runs))
 
-# %% ../nbs/01_metrics.ipynb #7e1f2ebb
+# %% ../nbs/01_metrics.ipynb #6d2b2880
 def summary_table(summaries: Mapping[str, Mapping[str, Any]], metrics: Sequence[str] = ("acc", "nmi"),
                   digits: int = 2, row_label: str = "Model") -> str:
     "Markdown table of `summarize_runs` results: one row per entry, Best / Mean / Sd columns per metric."
