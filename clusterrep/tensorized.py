@@ -6,7 +6,7 @@
 __all__ = ['ClusterLinear', 'make_cluster_specific', 'KMeansPP', 'kmeanspp_init', 'center_per_cluster', 'assign_by_loss',
            'one_hot', 'update_centers', 'lloyd_step', 'reconstruction_losses', 'infer_clusters']
 
-# %% ../nbs/06_cluster_specific.ipynb #4dab74be
+# %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
 import math
 from numbers import Integral
 from typing import Callable, Iterable, NamedTuple
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# %% ../nbs/06_cluster_specific.ipynb #16bd1025
+# %% ../nbs/06_cluster_specific.ipynb #2e54f8cf
 class ClusterLinear(nn.Module):
     "k linear maps stacked in one weight (k, in, out): (n, in) or (n, k, in) -> (n, k, out) in one batched product."
     def __init__(self, in_features: int, out_features: int, n_clusters: int, bias: bool = False,
@@ -66,7 +66,7 @@ class ClusterLinear(nn.Module):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"n_clusters={self.n_clusters}, bias={self.bias is not None}")
 
-# %% ../nbs/06_cluster_specific.ipynb #29cbac00
+# %% ../nbs/06_cluster_specific.ipynb #15801ddd
 def make_cluster_specific(module: nn.Module, layer_names: str | Iterable[str], n_clusters: int,
                           generator: torch.Generator | None = None) -> nn.Module:
     """Replace the nn.Linear layers `layer_names` (dotted names as in `named_modules`) of `module`, in place, by
@@ -92,7 +92,7 @@ def make_cluster_specific(module: nn.Module, layer_names: str | Iterable[str], n
         setattr(module.get_submodule(parent_name) if parent_name else module, child, new)
     return module
 
-# %% ../nbs/06_cluster_specific.ipynb #c0e7c7ef
+# %% ../nbs/06_cluster_specific.ipynb #6ba5193c
 class KMeansPP(NamedTuple):
     "k-means++ seeding: labels (n,) of the nearest seed, seed points `centers` (k, ...), their `indices` (k,)."
     labels: torch.Tensor
@@ -138,7 +138,7 @@ def kmeanspp_init(X, k: int, generator: torch.Generator | np.random.Generator | 
     centers = X[indices]
     return KMeansPP(assign_by_loss(_sqdist(X, centers)), centers, indices)
 
-# %% ../nbs/06_cluster_specific.ipynb #3325be5e
+# %% ../nbs/06_cluster_specific.ipynb #2af6f676
 def center_per_cluster(X: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     "x̃_ij = x_i - c_j for every point and cluster: X (n, ...) and centers (k, ...) -> (n, k, ...)."
     if X.shape[1:] != centers.shape[1:]:
@@ -155,7 +155,7 @@ def one_hot(labels: torch.Tensor, k: int, dtype=torch.float32) -> torch.Tensor:
     "The assignment matrix Sᵀ as (n, k) one-hot rows."
     return F.one_hot(torch.as_tensor(labels).long(), k).to(dtype)
 
-# %% ../nbs/06_cluster_specific.ipynb #7583a306
+# %% ../nbs/06_cluster_specific.ipynb #000fc781
 def _reseed_empty(labels: torch.Tensor, fit: torch.Tensor, k: int) -> torch.Tensor:
     """Move the worst-fit points (largest `fit`) into the empty clusters, never emptying another cluster:
     the m-th empty cluster gets the m-th worst point among those that are not the last point of their cluster."""
@@ -206,7 +206,7 @@ def lloyd_step(X: torch.Tensor, loss_nk: torch.Tensor) -> tuple[torch.Tensor, to
     centers, labels = update_centers(X, labels, loss_nk.shape[1], loss_nk)
     return labels, centers
 
-# %% ../nbs/06_cluster_specific.ipynb #f30eeb38
+# %% ../nbs/06_cluster_specific.ipynb #b70775e8
 def reconstruction_losses(model: nn.Module, X: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
     """Per-point, per-cluster mean squared reconstruction error L_ij = mean ||x̃_ij - model(x̃_ij)_j||² of an
     autoencoder-like `model` mapping (n, k, ...) -> (n, k, ...), on per-cluster centred inputs. Returns (n, k)."""
