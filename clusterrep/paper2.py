@@ -7,7 +7,7 @@ __all__ = ['PAPER2_RESULTS', 'RUN_FIELDS', 'FitRun', 'write_text_atomic', 'read_
            'estimator_runner', 'kmeans_runner', 'knn_affinity', 'normalized_cut', 'spectral_runner', 'first_per_class',
            'summarize_protocol', 'paper_comparison', 'markdown_table']
 
-# %% ../nbs/21_paper2_images.ipynb #4c9fc189
+# %% ../nbs/21_paper2_images.ipynb #90ccf31c
 import csv
 import io
 import math
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from .metrics import evaluate, summarize_runs
 
-# %% ../nbs/21_paper2_images.ipynb #80b88eae
+# %% ../nbs/21_paper2_images.ipynb #60698921
 def _triple(best=None, mean=None, sd=None) -> tuple:
     return (best, mean, sd)
 
@@ -76,7 +76,7 @@ PAPER2_RESULTS: dict[str, dict[str, dict[str, tuple]]] = {
     },
 }
 
-# %% ../nbs/21_paper2_images.ipynb #a9cbb972
+# %% ../nbs/21_paper2_images.ipynb #916a7058
 RUN_FIELDS = ("dataset", "method", "setting", "seed", "loss", "acc", "nmi", "ari", "n_samples", "epochs", "seconds")
 _INT_FIELDS = {"seed", "n_samples", "epochs"}
 _FLOAT_FIELDS = {"loss", "acc", "nmi", "ari", "seconds"}
@@ -128,7 +128,7 @@ def write_runs(path, rows: Sequence[Mapping]) -> Path:
         writer.writerow({k: ("" if v is None else repr(v) if isinstance(v, float) else v) for k, v in r.items()})
     return write_text_atomic(path, buf.getvalue())
 
-# %% ../nbs/21_paper2_images.ipynb #573a0209
+# %% ../nbs/21_paper2_images.ipynb #dab187cc
 FitRun = Callable[[int], tuple]  # seed -> (labels, final unsupervised loss, epochs or None)
 
 def _run_key(row: Mapping) -> tuple:
@@ -180,7 +180,7 @@ def kmeans_runner(X, n_clusters: int) -> FitRun:
         return km.labels_, float(km.inertia_), int(km.n_iter_)
     return fit_run
 
-# %% ../nbs/21_paper2_images.ipynb #122e2d0e
+# %% ../nbs/21_paper2_images.ipynb #6163f408
 def knn_affinity(X, n_neighbors: int = 10) -> sp.csr_matrix:
     "Symmetric k-nearest-neighbour connectivity ½(C + Cᵀ), exactly as `SpectralClustering(affinity='nearest_neighbors')`."
     from sklearn.neighbors import kneighbors_graph
@@ -213,7 +213,7 @@ def spectral_runner(X, n_clusters: int, n_neighbors: int = 10) -> FitRun:
         return sc.labels_, normalized_cut(W, sc.labels_), None
     return fit_run
 
-# %% ../nbs/21_paper2_images.ipynb #63521d4d
+# %% ../nbs/21_paper2_images.ipynb #51cd2106
 def first_per_class(y, n_per_class: int | None = None, classes: Sequence | None = None) -> np.ndarray:
     "Indices of the first `n_per_class` samples of each class in `classes` (all of them if None), in original order."
     y = np.asarray(y)
@@ -248,7 +248,7 @@ def summarize_protocol(rows: Sequence[Mapping], metrics: Sequence[str] = ("acc",
         out[key] = s
     return out
 
-# %% ../nbs/21_paper2_images.ipynb #6451dc6b
+# %% ../nbs/21_paper2_images.ipynb #0b840645
 _STATS = ("best", "mean", "sd")
 
 def paper_comparison(summaries: Mapping[tuple, Mapping], paper: Mapping = PAPER2_RESULTS,
