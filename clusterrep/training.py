@@ -7,7 +7,7 @@ __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators',
            'EarlyStopping', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint', 'load_checkpoint',
            'DeepClusterer']
 
-# %% ../nbs/05_training.ipynb #8a65ddeb
+# %% ../nbs/05_training.ipynb #bace35f0
 import math
 import os
 import tempfile
@@ -29,7 +29,7 @@ with warnings.catch_warnings():  # without ipywidgets, tqdm.auto falls back to t
     warnings.simplefilter("ignore", TqdmWarning)
     from tqdm.auto import tqdm
 
-# %% ../nbs/05_training.ipynb #c250c0f1
+# %% ../nbs/05_training.ipynb #2e57605e
 def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -> np.ndarray:
     "Return `X` as a float32 numpy array; raise ValueError/TypeError naming the problem."
     if isinstance(X, torch.Tensor):
@@ -67,7 +67,7 @@ def check_data(X, *, ndim: int | Sequence[int] | None = None, name: str = "X") -
                          "clean or impute them before clustering")
     return arr
 
-# %% ../nbs/05_training.ipynb #ba6ff853
+# %% ../nbs/05_training.ipynb #9382062b
 def check_n_clusters(n_clusters, n_samples: int) -> int:
     "Check that `n_clusters` is an integer with 1 <= n_clusters <= n_samples; return it as int."
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, Integral):
@@ -77,7 +77,7 @@ def check_n_clusters(n_clusters, n_samples: int) -> int:
                          f"got n_clusters={n_clusters}")
     return int(n_clusters)
 
-# %% ../nbs/05_training.ipynb #d2cf6092
+# %% ../nbs/05_training.ipynb #9962b568
 def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
     "Check a positive integer hyperparameter."
     if value is None and allow_none:
@@ -86,7 +86,7 @@ def _check_int(value, name: str, minimum: int = 1, allow_none: bool = False):
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
-# %% ../nbs/05_training.ipynb #d175ac24
+# %% ../nbs/05_training.ipynb #6a9ab3fc
 _MAX_SEED = 2**31 - 1
 
 def restart_seeds(random_state, n_init: int) -> list[int]:
@@ -110,7 +110,7 @@ def make_generators(seed: int | None, device="cpu") -> tuple[torch.Generator, np
     tg.manual_seed(int(seed))
     return tg, np.random.default_rng(int(seed))
 
-# %% ../nbs/05_training.ipynb #77f469b3
+# %% ../nbs/05_training.ipynb #0b6bd058
 def _accepts_generator(fn) -> bool:
     import inspect
     try:
@@ -147,7 +147,7 @@ def init_parameters_(module: nn.Module, generator: torch.Generator) -> nn.Module
             reset()  # deterministic: ones and zeros
     return module
 
-# %% ../nbs/05_training.ipynb #389f0f02
+# %% ../nbs/05_training.ipynb #8b65b61b
 def minibatches(n: int, batch_size: int | None, generator: torch.Generator | None = None,
                 shuffle: bool = True) -> Iterator[torch.Tensor]:
     "Yield index tensors covering range(n) once, in `batch_size` chunks (None: one full batch)."
@@ -156,7 +156,7 @@ def minibatches(n: int, batch_size: int | None, generator: torch.Generator | Non
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(int(batch_size))
 
-# %% ../nbs/05_training.ipynb #ea763873
+# %% ../nbs/05_training.ipynb #83ee65f3
 class EarlyStopping:
     "Stop when the loss has not decreased by more than `min_delta` for `patience` consecutive steps."
     def __init__(self, patience: int | None = 30, min_delta: float = 0.0):
@@ -173,7 +173,7 @@ class EarlyStopping:
         self.n_steps += 1
         return self.patience is not None and self.n_bad >= self.patience
 
-# %% ../nbs/05_training.ipynb #f6fdef91
+# %% ../nbs/05_training.ipynb #a6d00027
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
@@ -202,7 +202,7 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
     bar.close()
     return history
 
-# %% ../nbs/05_training.ipynb #5270da3e
+# %% ../nbs/05_training.ipynb #56308a5f
 @dataclass
 class RunResult:
     "Outcome of one restart: final unsupervised loss, state to rebuild the model, loss history, labels, seed."
@@ -212,7 +212,7 @@ class RunResult:
     labels: np.ndarray | None = None
     seed: int | None = None
 
-# %% ../nbs/05_training.ipynb #897f90a0
+# %% ../nbs/05_training.ipynb #86073bf2
 def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_jobs: int | None = None,
                  verbose: bool = False) -> tuple[RunResult, list[RunResult]]:
     "Run `fit_once(seed)` for every seed (in parallel with joblib when n_jobs > 1); best = lowest finite loss."
@@ -233,7 +233,7 @@ def run_restarts(fit_once: Callable[[int], RunResult], seeds: Sequence[int], n_j
     best = min(finite, key=lambda r: float(r.loss))  # first one on ties
     return best, runs
 
-# %% ../nbs/05_training.ipynb #fd8b5f7c
+# %% ../nbs/05_training.ipynb #db64eac1
 _CKPT_FORMAT, _CKPT_VERSION = "clusterrep-checkpoint", 1
 
 def save_checkpoint(path, state_dict: dict, config: dict) -> Path:
@@ -269,7 +269,7 @@ def load_checkpoint(path) -> tuple[dict, dict]:
         raise ValueError(f"checkpoint {path} has version {payload['version']}; this clusterrep reads <= {_CKPT_VERSION}")
     return payload["state_dict"], payload["config"]
 
-# %% ../nbs/05_training.ipynb #f1ceb2e5
+# %% ../nbs/05_training.ipynb #cb62a87d
 _PLAIN = (type(None), bool, int, float, str)
 
 def _plain(value):
@@ -281,6 +281,16 @@ def _plain(value):
     if isinstance(value, dict):
         return all(isinstance(k, str) and _plain(v) for k, v in value.items())
     return False
+
+def _to_plain(value):
+    "numpy scalars (also inside lists, tuples and dicts) as Python numbers."
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    return value
 
 class DeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     "Base of clusterrep's deep clustering estimators: validation, seeded restarts, training loop, checkpoints."
@@ -377,7 +387,7 @@ class DeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def save(self, path) -> Path:
         "Write the fitted estimator to `path` atomically (state dict + config)."
         check_is_fitted(self)
-        params = self.get_params(deep=False)
+        params = {k: _to_plain(v) for k, v in self.get_params(deep=False).items()}
         bad = sorted(k for k, v in params.items() if not _plain(v))
         for k in bad:  # e.g. a numpy Generator as random_state: not reproducible from a file anyway
             params[k] = None

@@ -141,3 +141,13 @@ def test_checkpoint_roundtrip_and_dropped_params(tmp_path):
     assert again.random_state is None
     from clusterrep.training import load_checkpoint
     assert load_checkpoint(path)[1]["dropped_params"] == ["random_state"]
+
+
+def test_checkpoint_keeps_numpy_scalar_params(tmp_path):
+    "Hyperparameters given as numpy scalars are stored as Python numbers, not dropped."
+    X = np.random.default_rng(0).normal(size=(30, 2)).astype(np.float32)
+    est = SoftKMeans(np.int64(2), temperature=np.float32(0.5), lr=np.float64(0.05), random_state=np.int64(3),
+                     max_epochs=2).fit(X)
+    again = SoftKMeans.load(est.save(tmp_path / "m.pt"))
+    assert (again.n_clusters, again.temperature, again.lr, again.random_state) == (2, 0.5, 0.05, 3)
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
