@@ -211,7 +211,19 @@ def process_notebook(path: Path, execute_show_doc: bool = True):
 # --------------------------------------------------------------------------------------------
 _re_ansi = re.compile(r"\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
 _re_list_item = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+\S")
-_re_fig_ref = re.compile(r"""figures/([\w.\-/]+?\.(?:png|svg|jpg|jpeg|gif))""")
+_re_img_literal = re.compile(r"""(['"])([^'"\n]*?\.(?:png|svg|jpg|jpeg|gif))\1""")
+
+
+def saved_figures(src: str) -> list[str]:
+    """Files of nbs/figures/ that a code cell names in a string literal: `"figures/x.png"`, or an
+    f-string such as `f"paper1_fig8_{preset}.png"` (every preset's file then matches)."""
+    found = []
+    for m in _re_img_literal.finditer(src):
+        pattern = re.sub(r"\{[^}]*\}", "*", m.group(2).split("/")[-1])
+        if len(re.sub(r"\*|\.\w+$", "", pattern).strip("_- ")) < 4:   # too vague, e.g. "{name}_{preset}.png"
+            continue
+        found += sorted(p.name for p in (NBS / "figures").glob(pattern))
+    return list(dict.fromkeys(found))
 
 
 def fix_markdown(src: str) -> str:
@@ -220,53 +232,66 @@ def fix_markdown(src: str) -> str:
     out: list[str] = []
     in_fence = in_math = False
     stack: list[int] = []          # original indents of the open list levels
-    for line in src.splitlines():
-        stripped = line.strip()
+    loose = False                  # a blank line was put inside the current list
+
+    def blank():
+        nonlocal loose
+        out.append("")
+        loose = loose or bool(stack)
+
+    for raw in src.splitlines():
+        stripped = raw.strip()
         prev = out[-1] if out else ""
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
-            if in_fence and prev.strip() and not stack:
-                out.append("")
-            out.append(line)
-            continue
+        indented = raw[:1] in (" ", "\t")
+        # inside a list item, continuation lines (text, math, fences) get the item's indentation
+        line = " " * (4 * len(stack)) + raw.lstrip() if stack and indented else raw
         if in_fence:
+            out.append(line if stack else raw)
+            in_fence = not stripped.startswith(("```", "~~~"))
+            continue
+        if stripped.startswith(("```", "~~~")):
+            if prev.strip():
+                blank()
             out.append(line)
+            in_fence = True
             continue
         if in_math:
             out.append(line)
             if stripped.endswith("$$"):
                 in_math = False
-                out.append("")
+                blank()
             continue
         if stripped.startswith("$$"):
             if prev.strip():
-                out.append("")
+                blank()
             out.append(line)
             if stripped == "$$" or not stripped[2:].rstrip().endswith("$$"):
                 in_math = True
             else:
-                out.append("")
+                blank()
             continue
-        m = _re_list_item.match(line)
+        m = _re_list_item.match(raw)
         if m:
             indent = len(m.group(1).expandtabs(4))
             if not stack:
                 if prev.strip():
                     out.append("")
-                stack = [indent]
-            elif indent > stack[-1]:
-                stack.append(indent)
+                stack, loose = [indent], False
             else:
-                while len(stack) > 1 and indent < stack[-1]:
-                    stack.pop()
-            line = " " * (4 * (len(stack) - 1)) + line.lstrip()
-        elif stripped and stack:
-            if line[:1] in (" ", "\t"):
-                line = " " * (4 * len(stack)) + line.lstrip()
-            elif not prev.strip():
-                stack = []     # unindented text after a blank line ends the list
+                if loose and prev.strip():   # the previous item holds a block: separate the items
+                    out.append("")
+                if indent > stack[-1]:
+                    stack.append(indent)
+                else:
+                    while len(stack) > 1 and indent < stack[-1]:
+                        stack.pop()
+            line = " " * (4 * (len(stack) - 1)) + raw.lstrip()
+        elif stripped and stack and not indented and not prev.strip():
+            stack = []     # unindented text after a blank line ends the list
         if stripped.startswith("|") and prev.strip() and not prev.strip().startswith("|"):
-            out.append("")
+            blank()
+        if not stripped and stack:
+            loose = True
         out.append(line)
     return "\n".join(out)
 
@@ -348,6 +373,11 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
         parts.append('!!! warning "The docs build could not render all of this page"\n\n' + body)
     writer = OutputWriter(page_md, BUILD)
     md_text = "\n".join(_text(c.get("source", "")) for c in nb.cells if c.cell_type == "markdown")
+    # figures from nbs/figures/ stand in for plots only when the notebook has no stored plot at all
+    has_plots = any("image/" in k for c in nb.cells if c.cell_type == "code"
+                    for o in c.get("outputs", []) for k in o.get("data", {}))
+    figs = os.path.relpath(BUILD / "figures", page_md.parent)   # "figures", or "../figures" in a subfolder
+    shown = {f for f in (p.name for p in (NBS / "figures").glob("*")) if f"figures/{f}" in md_text}
     title_done = False
     for cell in nb.cells:
         src = _text(cell.get("source", ""))
@@ -377,11 +407,18 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
             parts += outs
         elif outs:
             parts.append('<div class="cr-output" markdown="1">\n\n' + "\n\n".join(outs) + "\n\n</div>")
-        has_image = any("image/" in k for o in cell.get("outputs", []) for k in o.get("data", {}))
-        if not has_image:   # a figure the cell saves, when the stored notebook has no output for it
-            for ref in dict.fromkeys(_re_fig_ref.findall(src)):
-                if (NBS / "figures" / ref).exists() and f"figures/{ref}" not in md_text:
-                    parts.append(f'<div class="cr-output" markdown="1">\n\n![{ref}](figures/{ref})\n\n</div>')
+        if not has_plots:   # a figure the cell saves, when the stored notebook has no output for it
+            for ref in saved_figures(src):
+                if ref not in shown:
+                    shown.add(ref)
+                    parts.append(f'<div class="cr-output" markdown="1">\n\n![{ref}]({figs}/{ref})\n\n</div>')
+    # figures named after the notebook's number (nbs/figures/NN_*.png) that no cell showed
+    m = _re_num.match(page_md.stem)
+    rest = [p.name for p in sorted((NBS / "figures").glob(f"{m.group(1)}_*"))
+            if p.name not in shown] if m and not has_plots else []
+    if rest:
+        parts.append("## Figures\n\nSaved by this notebook in `nbs/figures/`:")
+        parts += [f"![{f}]({figs}/{f})\n{{: .cr-figure }}" for f in rest]
     return "\n\n".join(parts) + "\n"
 
 
@@ -405,11 +442,11 @@ def _lib_hash() -> str:
 
 
 def _execute_one(args):
-    src, dest = args
+    src, dest, workdir = args
     import papermill
     tmp = dest.with_suffix(".tmp.ipynb")
     try:
-        papermill.execute_notebook(str(src), str(tmp), cwd=str(src.parent), kernel_name="python3",
+        papermill.execute_notebook(str(src), str(tmp), cwd=str(workdir), kernel_name="python3",
                                    progress_bar=False, log_output=False)
         os.replace(tmp, dest)
         return src.name, None
@@ -432,8 +469,14 @@ def execute_notebooks(paths: list[Path], jobs: int) -> dict[Path, Path]:
             todo.append((p, dest))
     if todo:
         print(f"build_docs: executing {len(todo)} notebook(s) with papermill ...", file=sys.stderr)
-        env_threads = os.environ.setdefault("OMP_NUM_THREADS", "1")
-        del env_threads
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        # run in a scratch copy of nbs/: relative reads work, and whatever the notebooks write
+        # (figures, results) stays out of the working tree
+        work = EXEC_CACHE / "work"
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(NBS, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        todo = [(p, d, work / p.relative_to(NBS).parent) for p, d in todo]
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as ex:
             for name, err in ex.map(_execute_one, todo):
                 if err:
@@ -589,6 +632,15 @@ def api_entry(name: str, obj, modname: str) -> str:
     return "\n\n".join(parts)
 
 
+def _summary(obj) -> str:
+    "One line for the API table: a docstring's first line, or what kind of constant it is."
+    if callable(obj):
+        doc = inspect.getdoc(obj) or ""
+        return doc.strip().splitlines()[0].replace("|", "\\|") if doc.strip() else ""
+    size = f" ({len(obj)} items)" if hasattr(obj, "__len__") and not isinstance(obj, str) else ""
+    return f"*constant: `{type(obj).__name__}`{size}*"
+
+
 def api_page(modname: str, notebook_page: str | None, notebook_title: str | None) -> str:
     full = f"clusterrep.{modname}"
     names = module_all(LIB / f"{modname}.py")
@@ -608,8 +660,7 @@ def api_page(modname: str, notebook_page: str | None, notebook_title: str | None
     names = list(getattr(mod, "__all__", names))
     if names:
         head.append("| Name | Summary |\n|---|---|\n" + "\n".join(
-            f"| [`{n}`](#{n}) | {(inspect.getdoc(getattr(mod, n, None)) or '').strip().splitlines()[0] if callable(getattr(mod, n, None)) and inspect.getdoc(getattr(mod, n, None)) else ''} |"
-            .replace("\n", " ") for n in names))
+            f"| [`{n}`](#{n}) | {_summary(getattr(mod, n, None))} |" for n in names))
     body = []
     for n in names:
         if not hasattr(mod, n):
@@ -642,11 +693,12 @@ def copy_assets(docs: Path) -> None:
         warn("MathJax not found (pip install django-static-mathjax); formulas will show as TeX source")
         (assets / "mathjax").mkdir(exist_ok=True)
         (assets / "mathjax" / "tex-svg-full.js").write_text("/* MathJax missing */\n")
-    if (NBS / "figures").is_dir():
-        shutil.copytree(NBS / "figures", docs / "figures", dirs_exist_ok=True)
-    for extra in NBS.glob("*"):   # images next to the notebooks, referenced from markdown
-        if extra.suffix.lower() in {".png", ".svg", ".jpg", ".jpeg", ".gif"}:
-            shutil.copy2(extra, docs / extra.name)
+    for img in NBS.rglob("*"):   # nbs/figures/ and any image next to a notebook, same relative path
+        rel = img.relative_to(NBS)
+        if img.suffix.lower() in {".png", ".svg", ".jpg", ".jpeg", ".gif"} and img.is_file() \
+                and not any(part.startswith((".", "_")) for part in rel.parts):
+            (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(img, docs / rel)
 
 
 def home_from_readme() -> str:
