@@ -55,7 +55,7 @@ def main(argv=None):
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), est.clip_norm)
             opt.step()
-            return float(loss)
+            return float(loss.detach())
         return step
 
     kw = dict(n_clusters=args.n_clusters, batch_size=args.batch_size, device=args.device)
