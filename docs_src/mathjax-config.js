@@ -7,6 +7,6 @@ window.MathJax = {
     processEscapes: true,
     processEnvironments: true,
   },
-  options: { ignoreHtmlClass: ".*|", processHtmlClass: "arithmatex" },
+  options: { ignoreHtmlClass: ".*|", processHtmlClass: "arithmatex|md-nav__link|md-ellipsis" },  // math in headings: TOC too
   loader: { load: [] },
 };
