@@ -62,8 +62,9 @@ def warn(msg: str) -> None:
 _re_num = re.compile(r"^(\d+)[_-]?")
 
 
-def discover_notebooks(nbs: Path = NBS) -> list[Path]:
+def discover_notebooks(nbs: Path | None = None) -> list[Path]:
     "All notebooks under `nbs` (recursively), skipping `_*` files and checkpoints, in number order."
+    nbs = NBS if nbs is None else nbs
     found = [p for p in nbs.rglob("*.ipynb")
              if not any(part.startswith(("_", ".")) for part in p.relative_to(nbs).parts)]
 
@@ -396,6 +397,8 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
         d = getattr(cell, "directives_", {}) or {}
         is_showdoc = bool(re.match(r"^\s*show_doc\(", src)) or getattr(cell, "has_sd", False)
         echo = d.get("echo:", ["true"])[0].lower() != "false" and not is_showdoc
+        # nbdev keeps Quarto's own options (`#| echo: false`, ...) in the source: strip them all
+        src = re.sub(r"\A(?:[ \t]*#\|.*(?:\n|\Z))+", "", src)
         if src.strip() and echo:
             exported = d.keys() & {"export", "exports", "exporti"}
             title_attr = f"exported to clusterrep.{module}" if exported and module else None
@@ -719,11 +722,13 @@ def _check_replaceable(folder: Path, sign: Path) -> None:
 
 
 def build(out: Path, execute: bool = False, jobs: int = 2, strict: bool = False, quiet: bool = False,
-          build_dir: Path | None = None) -> Path:
-    global BUILD
+          build_dir: Path | None = None, nbs: Path | None = None) -> Path:
+    global BUILD, NBS
     t0 = time.time()
     if build_dir is not None:
         BUILD = Path(build_dir).resolve()
+    if nbs is not None:
+        NBS = Path(nbs).resolve()
     _warnings.clear()
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -812,10 +817,11 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel with --execute")
     ap.add_argument("--build-dir", type=Path, default=None,
                     help="folder for the generated Markdown (default: _proc/docs/)")
+    ap.add_argument("--nbs", type=Path, default=None, help="notebook folder (default: nbs/)")
     ap.add_argument("--strict", action="store_true", help="fail on any warning")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
-    build(a.out.resolve(), execute=a.execute, jobs=a.jobs, strict=a.strict, quiet=a.quiet, build_dir=a.build_dir)
+    build(a.out.resolve(), execute=a.execute, jobs=a.jobs, strict=a.strict, quiet=a.quiet, build_dir=a.build_dir, nbs=a.nbs)
     return 0
 
 
