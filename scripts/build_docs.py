@@ -109,6 +109,9 @@ def _only_imports(tree: ast.Module) -> bool:
     return bool(tree.body) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in tree.body)
 
 
+_SHELL = None
+
+
 def _make_exec_proc():
     "A variant of nbdev's `exec_show_docs` that never runs expensive cells (training, plots)."
     from execnb.shell import CaptureShell
@@ -120,7 +123,15 @@ def _make_exec_proc():
         _show_dirs = {"export", "exports", "exporti", "exec_doc"}
 
         def begin(self):
-            self.k = CaptureShell()
+            # one IPython shell for the whole build, its namespace cleared per notebook: creating
+            # (and closing) a shell per notebook costs seconds of history-database work each
+            global _SHELL
+            if _SHELL is None:
+                _SHELL = CaptureShell()
+            else:
+                _SHELL.reset(new_session=False)
+                _SHELL.exc = None
+            self.k = _SHELL
             self.k.run("from nbdev.showdoc import show_doc")
             self.errors: list[str] = []   # shown on the page: an export or show_doc cell failed
             self.notes: list[str] = []    # build log only: an import failed (show_doc then fails too)
