@@ -1,9 +1,11 @@
 #!/usr/bin/env python
 """Build clusterrep's offline documentation site from the notebooks, in one command:
 
-    python scripts/build_docs.py                 # -> site/index.html  (about 10-30 s)
+    python scripts/build_docs.py                 # -> site/index.html  (~25 s of CPU for 17 notebooks)
     python scripts/build_docs.py --out /tmp/site # somewhere else
     python scripts/build_docs.py --execute       # also run the notebooks (papermill, cached) for all outputs
+    python scripts/build_docs.py --nbs DIR --build-dir DIR2   # other notebooks / Markdown folder
+    python -m http.server -d site 8000           # browse it (search needs http://; pages also open as file://)
 
 Quarto (and so `nbdev_docs`) is not available offline, so the site is MkDocs + Material:
 
