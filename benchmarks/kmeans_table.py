@@ -2,17 +2,20 @@
 
 Protocol (paper 2, Sec. V-A, applied to k-means): one *run* is scikit-learn
 ``KMeans(n_clusters=k, n_init=N_INIT, random_state=seed)`` on the whole dataset, k = number
-of classes; runs use seeds 0..4. **Best** is the run with the lowest inertia (k-means' own
-unsupervised loss, never a label-based choice); Mean and Sd (ddof=1) are over the runs.
-Images are flattened and scaled to [0, 1] (all samples: MNIST / Fashion-MNIST 70000,
-USPS 9298, COIL-100 7200); sequences are the zero-padded arrays flattened to one vector
+of classes; by default runs use seeds 0..4 and n_init=10. **Best** is the run with the lowest
+inertia (k-means' own unsupervised loss, never a label-based choice); Mean and Sd (ddof=1) are
+over the runs. Images are flattened and scaled to [0, 1] (all samples: MNIST / Fashion-MNIST
+70000, USPS 9298, COIL-100 7200); sequences are the zero-padded arrays flattened to one vector
 per sequence (Character Trajectories: first 10 characters, 1491 sequences).
 
-Results are cached per dataset in a JSON file (``--cache``) so that long datasets can run in
-the background and the markdown section is re-rendered from the cache (``--render-only``).
+Results are cached per dataset in a JSON file (``--cache``, default runs/kmeans_table.json,
+git-ignored) so that long datasets can run separately (fewer ``--seeds`` / ``--n-init`` on the
+big ones when CPU is short), variants sit beside the default (``--tag``), and the markdown
+section benchmarks/kmeans.md is re-rendered from the cache (``--render-only``).
 
-    OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py                  # everything
-    OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py --datasets iris mnist
+    OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py                  # everything, 5 runs x n_init 10
+    OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py --datasets iris mnist --seeds 0 1
+    OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py --datasets mnist --n-init 1 --tag n_init=1
     python benchmarks/kmeans_table.py --render-only                      # table from the cache
 """
 import argparse
@@ -206,7 +209,7 @@ def main(argv=None) -> None:
     parser.add_argument("--datasets", nargs="+", default=None, help="default: every dataset")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--n-init", type=int, default=10)
-    parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / "results" / "cache" / "kmeans.json",
+    parser.add_argument("--cache", type=Path, default=ROOT / "runs" / "kmeans_table.json",
                         help="per-dataset results (JSON), reused and extended between invocations")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "kmeans.md")
     parser.add_argument("--render-only", action="store_true", help="only re-render the markdown from the cache")
