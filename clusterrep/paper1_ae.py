@@ -6,7 +6,7 @@
 __all__ = ['PAPER1_AE_DATASETS', 'FIG2_DATASETS', 'FIG7_DATASETS', 'AE_MODELS', 'PRESETS', 'load_paper1_dataset',
            'fit_configuration', 'run_dataset_rep', 'select_configurations', 'run_experiment', 'summary']
 
-# %% ../nbs/20_paper1_autoencoders.ipynb #39ba57ae
+# %% ../nbs/20_paper1_autoencoders.ipynb #cf6a027a
 import os
 import tempfile
 import time
@@ -21,7 +21,7 @@ from .ae import AE_CONFIGS, make_autoencoder
 from .data import add_noise, load_dataset
 from .metrics import count_params
 
-# %% ../nbs/20_paper1_autoencoders.ipynb #52e47dfd
+# %% ../nbs/20_paper1_autoencoders.ipynb #0ebae6c5
 PAPER1_AE_DATASETS = {   # key: (load_dataset name, options, synthetic?)
     'parallel_lines': ('parallel_lines', {}, True),
     'lines_3d': ('lines_3d', {}, True),
@@ -51,7 +51,7 @@ def load_paper1_dataset(key: str, rep: int = 0):
     ds = load_dataset(name, random_state=rep if synthetic else None, **options)
     return ds.X.reshape(len(ds.X), -1), ds.y
 
-# %% ../nbs/20_paper1_autoencoders.ipynb #8a7f6360
+# %% ../nbs/20_paper1_autoencoders.ipynb #c9c2a007
 def fit_configuration(model: str, X, y, X_noisy, *, lr: float, lam: float | None, n_init: int, max_epochs: int,
                       seed: int, **params) -> dict:
     "Fit one configuration on clean X; return its losses, ARI, denoising MSE, parameter count and timing."
@@ -101,6 +101,7 @@ def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     os.close(fd)
     try:
         df.to_csv(tmp, index=False)
+        os.chmod(tmp, 0o644)   # mkstemp creates 0600; results are meant to be read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -120,7 +121,7 @@ def run_experiment(config: dict, csv_path=None, verbose: bool = True) -> pd.Data
                 print(f"{key} rep {rep}: {time.perf_counter() - t0:.1f}s", flush=True)
     return pd.DataFrame(rows)
 
-# %% ../nbs/20_paper1_autoencoders.ipynb #da9c7cfe
+# %% ../nbs/20_paper1_autoencoders.ipynb #7b4c212d
 def summary(sel: pd.DataFrame, metric: str) -> pd.DataFrame:
     "Mean ± sd of `metric` per dataset (rows) and model (columns), as strings."
     order = ['k-means', *AE_MODELS]
