@@ -6,7 +6,7 @@
 __all__ = ['MODELS', 'ModelSpec', 'load_model_class', 'available_models', 'parse_option', 'load_for_model', 'build_estimator',
            'write_json', 'make_parser', 'main']
 
-# %% ../nbs/16_cli.ipynb #dadad665
+# %% ../nbs/16_cli.ipynb #7ce0ef1b
 import argparse
 import ast
 import importlib
@@ -24,7 +24,7 @@ import numpy as np
 from .data import dataset_info, list_datasets, load_dataset
 from .metrics import evaluate
 
-# %% ../nbs/16_cli.ipynb #76584f1e
+# %% ../nbs/16_cli.ipynb #c357dedc
 @dataclass(frozen=True)
 class ModelSpec:
     "How the CLI builds a model and prepares its data."
@@ -57,7 +57,7 @@ MODELS: dict[str, ModelSpec] = {
     "idec": ModelSpec("clusterrep.baselines:IDEC", kinds=("vectors", "images"), help="improved DEC (with reconstruction)"),
 }
 
-# %% ../nbs/16_cli.ipynb #08f5847b
+# %% ../nbs/16_cli.ipynb #1051272c
 def load_model_class(name: str):
     "The estimator class of a registered model, imported now; ImportError if its module is not available."
     if name not in MODELS:
@@ -79,7 +79,7 @@ def available_models() -> list[str]:
         names.append(name)
     return names
 
-# %% ../nbs/16_cli.ipynb #104fd4f7
+# %% ../nbs/16_cli.ipynb #165817a5
 def parse_option(text: str) -> tuple[str, Any]:
     "Parse `key=value`; the value as a Python literal when it is one, else as a string."
     key, sep, value = text.partition("=")
@@ -91,7 +91,7 @@ def parse_option(text: str) -> tuple[str, Any]:
     except (ValueError, SyntaxError):
         return key, value
 
-# %% ../nbs/16_cli.ipynb #64d36ad5
+# %% ../nbs/16_cli.ipynb #43d45b09
 def load_for_model(model: str, dataset: str, *, data_dir=None, random_state=None, **options):
     "Load `dataset` the way `model` needs it: returns (X, y, lengths or None)."
     spec, info = MODELS[model], dataset_info(dataset, data_dir=data_dir)
@@ -117,7 +117,7 @@ def build_estimator(model: str, n_clusters: int, random_state: int | None, n_ini
         valid = sorted(cls().get_params()) if hasattr(cls, "get_params") else []
         raise ValueError(f"invalid option for {model}: {e}; valid parameters: {', '.join(valid)}") from e
 
-# %% ../nbs/16_cli.ipynb #dbf0eef1
+# %% ../nbs/16_cli.ipynb #524e9afe
 def _to_json(obj):
     "json.dumps default: numpy scalars and arrays become Python numbers and lists."
     if isinstance(obj, np.generic):
@@ -142,7 +142,7 @@ def write_json(path, obj, indent: int | None = 1) -> Path:
         raise
     return path
 
-# %% ../nbs/16_cli.ipynb #edc52f2b
+# %% ../nbs/16_cli.ipynb #6ff7af99
 def _datasets(args) -> int:
     "Print one row per dataset: size, classes, per-sample shape, kind and local availability."
     rows = [dataset_info(name, data_dir=args.data_dir) for name in list_datasets()]
@@ -160,7 +160,7 @@ def _models(args) -> int:
         print(f"{name:10s} {MODELS[name].help}")
     return 0
 
-# %% ../nbs/16_cli.ipynb #be374c33
+# %% ../nbs/16_cli.ipynb #d581fdaf
 def _loss_of(estimator) -> float | None:
     "The fitted unsupervised loss, where the estimator exposes one (loss_, or k-means' inertia_)."
     for attr in ("loss_", "inertia_"):
@@ -197,7 +197,11 @@ def _fit(args, parser) -> int:
     except ValueError as e:
         parser.error(str(e))
     start = time.perf_counter()
-    estimator.fit(X, **({"lengths": lengths} if lengths is not None else {}))
+    try:
+        estimator.fit(X, **({"lengths": lengths} if lengths is not None else {}))
+    except (ValueError, TypeError) as e:  # the estimator's own input checks: report them without a traceback
+        print(f"clusterrep fit: {args.model} on {args.dataset!r} failed: {e}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     labels = np.asarray(estimator.labels_)
     metrics = evaluate(y, labels)
@@ -211,7 +215,7 @@ def _fit(args, parser) -> int:
     print(f"wrote {out / 'labels.json'} and {out / 'metrics.json'}")
     return 0
 
-# %% ../nbs/16_cli.ipynb #fd3371c4
+# %% ../nbs/16_cli.ipynb #8480b278
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser of the `clusterrep` command."
     parser = argparse.ArgumentParser(prog="clusterrep", description="Cluster-specific representation learning "
