@@ -18,9 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .kernels import gaussian_kernel
 from .divergence import ddc_loss
-from functools import partial
 from .training import (DeepClusterer, EarlyStopping, RunResult, check_data, init_parameters_,
-                                 make_generators, minibatches, restart_seeds, run_restarts)
+                                 make_generators, minibatches)
 
 # %% auto #0
 __all__ = ['ConvBlock', 'PaperCNN', 'MLPBackbone', 'check_lengths', 'GRUBackbone', 'DDCHead', 'DDCNet', 'ddc_objective',
@@ -317,17 +316,6 @@ class DDC(DeepClusterer):
                 loss, terms = loss + co, {**terms, "companion": co}
             return loss, terms
         return loss_fn
-
-    def fit(self, X, y=None, **fit_params):
-        "Fit `n_init` restarts on X and keep the one with the lowest loss (`y` is ignored)."
-        X = self._check_fit_data(X)
-        self.input_shape_ = self._feature_shape(X)
-        self.n_features_in_ = int(np.prod(self.input_shape_))
-        seeds = restart_seeds(self.random_state, self.n_init)
-        best, runs = run_restarts(partial(self._fit_once, X, **fit_params), seeds, self.n_jobs, self.verbose)
-        self._finish_fit(best, [dict(seed=int(r.seed), loss=float(r.loss), n_epochs=len(r.history)) for r in runs])
-        self.restart_labels_ = [np.asarray(r.labels, dtype=np.int64) for r in runs]  # per restart, for Mean/Sd
-        return self
 
     def _fit_once(self, X, seed, lengths=None) -> RunResult:
         lengths = self._lengths(X, lengths)

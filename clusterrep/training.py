@@ -369,6 +369,8 @@ class DeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         seeds = restart_seeds(self.random_state, self.n_init)
         best, runs = run_restarts(partial(self._fit_once, X, **fit_params), seeds, self.n_jobs, self.verbose)
         self._finish_fit(best, [dict(seed=int(r.seed), loss=float(r.loss), n_epochs=len(r.history)) for r in runs])
+        # every restart's labels, for Mean/Sd over restarts (`metrics.summarize_runs`); not stored in checkpoints
+        self.restart_labels_ = [np.asarray(r.labels, dtype=np.int64) for r in runs]
         return self
 
     def _finish_fit(self, best: RunResult, restarts: list[dict]) -> None:
