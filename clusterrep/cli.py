@@ -11,9 +11,7 @@ import argparse
 import ast
 import importlib
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .data import dataset_info, list_datasets, load_dataset
+from .data import atomic_write, dataset_info, list_datasets, load_dataset
 from .metrics import evaluate
 
 # %% ../nbs/16_cli.ipynb #c357dedc
@@ -129,17 +127,9 @@ def _to_json(obj):
 def write_json(path, obj, indent: int | None = 1) -> Path:
     "Write `obj` as JSON to `path` atomically (temporary file + os.replace)."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=indent, default=_to_json)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w") as f:
+        json.dump(obj, f, indent=indent, default=_to_json)
+        f.write("\n")
     return path
 
 # %% ../nbs/16_cli.ipynb #6ff7af99

@@ -6,7 +6,7 @@
 __all__ = ['SYNTHETIC', 'DUMMY_STD', 'SHA256', 'RAW_SHA256', 'URLS', 'FASHION_CLASSES', 'PENGUIN_FEATURES', 'PENGUIN_SPECIES',
            'CT_CLASSES', 'PUBLISHED_COUNTS', 'CONVERSIONS', 'Dataset', 'make_gaussian_clusters', 'default_cache_dir',
            'resolve_data_dir', 'ChecksumError', 'sha256sum', 'verify_file', 'download_url', 'fetch_file', 'read_idx',
-           'Conversion', 'parse_libsvm_dense', 'convert_usps', 'convert_coil100', 'pad_sequences',
+           'Conversion', 'atomic_write', 'parse_libsvm_dense', 'convert_usps', 'convert_coil100', 'pad_sequences',
            'convert_character_trajectories', 'parse_arabic_digits', 'convert_spoken_arabic_digits', 'list_datasets',
            'dataset_info', 'load_dataset', 'add_noise']
 
@@ -18,6 +18,7 @@ import http.client
 import io
 import os
 import re
+import contextlib
 import tempfile
 import urllib.error
 import urllib.request
@@ -440,14 +441,28 @@ def _md5sum(path) -> str:
         while block := f.read(1 << 22): h.update(block)
     return h.hexdigest()
 
-def _save_npz_atomic(dest: Path, arrays: dict) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb", **open_kwargs):
+    """Open a temporary file beside `path` for writing; when the `with` body succeeds it is flushed to disk
+    and moved onto `path` (mode 0644) in one `os.replace`, otherwise it is deleted. Readers never see a
+    half-written file, and an interrupted write leaves the old file (if any) untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f: np.savez(f, **arrays)
-        os.replace(tmp, dest)
+        with os.fdopen(fd, mode, **open_kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data and results are meant to be shared
+        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+def _save_npz_atomic(dest: Path, arrays: dict) -> None:
+    with atomic_write(dest) as f:
+        np.savez(f, **arrays)
 
 # %% ../nbs/00_data.ipynb #f5e967a6
 def parse_libsvm_dense(text: str, n_features: int) -> tuple[np.ndarray, np.ndarray]:

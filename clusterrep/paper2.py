@@ -11,8 +11,6 @@ __all__ = ['PAPER2_RESULTS', 'RUN_FIELDS', 'FitRun', 'write_text_atomic', 'read_
 import csv
 import io
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .data import atomic_write
 from .metrics import evaluate, summarize_runs
 
 # %% ../nbs/21_paper2_images.ipynb #60698921
@@ -84,15 +83,8 @@ _FLOAT_FIELDS = {"loss", "acc", "nmi", "ari", "seconds"}
 def write_text_atomic(path, text: str) -> Path:
     "Write `text` to `path` through a temporary file in the same folder and `os.replace`: never half-written."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", newline="") as f:
+        f.write(text)
     return path
 
 def _parse_cell(field: str, text: str):

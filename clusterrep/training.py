@@ -9,8 +9,6 @@ __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators',
 
 # %% ../nbs/05_training.ipynb #bace35f0
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from numbers import Integral, Real
@@ -25,6 +23,8 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 import warnings
 from tqdm import TqdmWarning
+
+from .data import atomic_write
 with warnings.catch_warnings():  # without ipywidgets, tqdm.auto falls back to text bars: no need to warn
     warnings.simplefilter("ignore", TqdmWarning)
     from tqdm.auto import tqdm
@@ -239,19 +239,9 @@ _CKPT_FORMAT, _CKPT_VERSION = "clusterrep-checkpoint", 1
 def save_checkpoint(path, state_dict: dict, config: dict) -> Path:
     "Atomically write `state_dict` (tensors) and `config` (plain values) to `path`."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": _CKPT_FORMAT, "version": _CKPT_VERSION, "state_dict": state_dict, "config": config}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        torch.save(payload, f)
     return path
 
 def load_checkpoint(path) -> tuple[dict, dict]:
