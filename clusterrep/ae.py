@@ -8,7 +8,6 @@ __all__ = ['AE_CONFIGS', 'SKLEARN_EXPECTED_FAILED_CHECKS', 'SharedLinear', 'cent
 
 # %% ../nbs/07_autoencoders.ipynb #def540e6
 import math
-from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,9 +15,7 @@ import torch
 from torch import nn
 from sklearn.cluster import KMeans
 
-from sklearn.utils.validation import check_array, check_is_fitted
-
-from .training import DeepClusterer, RunResult, check_data, make_generators
+from .training import DeepClusterer, RunResult, make_generators
 from .tensorized import ClusterLinear, kmeanspp_init, lloyd_step, update_centers
 
 # %% ../nbs/07_autoencoders.ipynb #c24c5d22
@@ -133,16 +130,9 @@ def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
     "Index of the nearest centre (k-means predict)."
     return (((Z[:, None, :] - centers[None]) ** 2).sum(-1)).argmin(1)
 
-def _sklearn_array(X):
-    "scikit-learn's checks for sparse, complex, non-numeric, empty and 1-d input first, so the errors use its wording."
-    return check_array(X, accept_sparse=False, dtype=None, ensure_2d=True, allow_nd=True, ensure_all_finite=False)
-
 class _ClusterAutoencoder(DeepClusterer):
     "Shared machinery of AE, TAE and PTAE; subclasses say which layers are cluster-specific."
     _tensorized = True
-
-    def _check_fit_data(self, X) -> np.ndarray:
-        return super()._check_fit_data(_sklearn_array(X))
 
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = 1, lam: float = 0.1,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,
@@ -225,13 +215,8 @@ class _ClusterAutoencoder(DeepClusterer):
 
     # --- using a fitted model ---------------------------------------------------------------
     def _X(self, X) -> torch.Tensor:
-        "Validated, flattened X as a tensor; the feature-count message is scikit-learn's wording."
-        check_is_fitted(self, 'model_')
-        X = check_data(_sklearn_array(X), ndim=self._input_ndim)
-        n = int(np.prod(X.shape[1:]))
-        if n != self.n_features_in_:
-            raise ValueError(f"X has {n} features, but {type(self).__name__} is expecting {self.n_features_in_} "
-                             "features as input")
+        "X validated by `DeepClusterer` (fitted, finite, same features as in fit), flattened, as a tensor."
+        X = self._check_predict_data(X)
         return self._tensor(X.reshape(len(X), -1))
 
     def cluster_losses(self, X) -> np.ndarray:
