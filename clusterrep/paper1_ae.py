@@ -7,8 +7,6 @@ __all__ = ['PAPER1_AE_DATASETS', 'FIG2_DATASETS', 'FIG7_DATASETS', 'AE_MODELS', 
            'fit_configuration', 'run_dataset_rep', 'select_configurations', 'run_experiment', 'summary']
 
 # %% ../nbs/20_paper1_autoencoders.ipynb #cf6a027a
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from .ae import AE_CONFIGS, make_autoencoder
-from .data import add_noise, load_dataset
+from .data import add_noise, atomic_write, load_dataset
 from .metrics import count_params
 
 # %% ../nbs/20_paper1_autoencoders.ipynb #0ebae6c5
@@ -96,16 +94,8 @@ def select_configurations(df: pd.DataFrame, by: str = 'reconstruction') -> pd.Da
     return pd.concat([df[df.model == 'k-means'], models.loc[idx]]).reset_index(drop=True)
 
 def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_csv(tmp, index=False)
-        os.chmod(tmp, 0o644)   # mkstemp creates 0600; results are meant to be read
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path, 'w', newline='') as f:
+        df.to_csv(f, index=False)
 
 def run_experiment(config: dict, csv_path=None, verbose: bool = True) -> pd.DataFrame:
     "Every (dataset, rep) of a preset; the CSV (all configurations) is rewritten atomically after each one."
