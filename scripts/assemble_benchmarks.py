@@ -2,7 +2,7 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["kmeans", "kernels", "autoencoders", "dtkc", "paper2"]
+ORDER = ["summary", "kmeans", "kernels", "autoencoders", "dtkc", "paper2"]
 INTRO = """# Benchmarks
 
 Every number here was measured by a script or notebook in this repository, side by side in one run,
