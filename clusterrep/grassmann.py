@@ -175,13 +175,13 @@ def _packed_projector_gram(W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     √2-weighted triangles: tr(P_a P_b) = Σ_i P_a,ii P_b,ii + 2 Σ_{i<j} P_a,ij P_b,ij, half the product of full P's."""
     n, _, q = W.shape
     flat, diagonal, _ = _triangle_index(q, W.device)
-    U = (W.mT @ W).reshape(n, q * q).index_select(1, flat)   # index_select: much faster than U[:, flat] here
+    U = (W.mT @ W).reshape(n, q * q).gather(1, flat.expand(n, -1))   # gather: parallel, ~3× faster than U[:, flat]
     F = U * torch.full_like(U[0], math.sqrt(2.0)).masked_fill_(diagonal, 1.0)
     return U, F @ F.T
 
 def _unpack_symmetric(U: torch.Tensor, q: int) -> torch.Tensor:
     "The symmetric matrices (n, q, q) whose upper triangles are the rows of U (n, q(q+1)/2)."
-    return U.index_select(1, _triangle_index(q, U.device)[2]).view(-1, q, q)
+    return U.gather(1, _triangle_index(q, U.device)[2].expand(len(U), -1)).view(-1, q, q)
 
 class _RidgePairwiseSqDists(torch.autograd.Function):
     "Squared ridge projection distances (n, n) of a batch X (n, p, q), p ≤ q, with the fused closed-form backward."
