@@ -1,0 +1,77 @@
+"""Paired comparison of two methods' restarts from a paper-2 results CSV (notebooks 21 and 22).
+
+Both methods of a pair ran with the same restart seeds (`clusterrep.training.restart_seeds`), so restart i of one
+method and restart i of the other share their initialisation seed and mini-batch order seed. This script pairs the
+rows by seed and reports, per dataset and metric, the mean of (second - first), the standard error of that mean, a
+95 % t interval and the two-sided Wilcoxon signed-rank p-value. It also gives the Best-by-loss values (the restart with
+the lowest final unsupervised loss; labels are never used to choose it).
+
+    python benchmarks/paired_restarts.py nbs/results/paper2/table2_cpu-r20.csv --pair ddc dtkc
+    python benchmarks/paired_restarts.py nbs/results/paper2/table5_cpu-r20.csv --pair rddc rdtkc
+"""
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def paired_rows(df: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    "One row per (dataset, seed) present for both methods, with the metrics of each side suffixed _1 and _2."
+    a = df[df.method == first].set_index(["dataset", "seed"])
+    b = df[df.method == second].set_index(["dataset", "seed"])
+    if a.index.has_duplicates or b.index.has_duplicates:
+        raise ValueError("a (dataset, seed) appears twice for one method: is the CSV mixing run settings?")
+    return pd.merge(a, b, how="inner", left_index=True, right_index=True, suffixes=("_1", "_2")).reset_index()
+
+
+def summarize(pairs: pd.DataFrame, metrics=("acc", "nmi")) -> list[dict]:
+    out = []
+    for dataset, g in pairs.groupby("dataset", sort=False):
+        best1, best2 = g.loc[g.loss_1.idxmin()], g.loc[g.loss_2.idxmin()]
+        for m in metrics:
+            d = (g[f"{m}_2"] - g[f"{m}_1"]).to_numpy()
+            n = len(d)
+            se = d.std(ddof=1) / math.sqrt(n) if n > 1 else float("nan")
+            half = stats.t.ppf(0.975, n - 1) * se if n > 1 else float("nan")
+            p = stats.wilcoxon(d).pvalue if n > 1 and np.any(d != 0) else float("nan")
+            out.append(dict(dataset=dataset, metric=m.upper(), n=n, mean_1=g[f"{m}_1"].mean(), mean_2=g[f"{m}_2"].mean(),
+                            diff=d.mean(), se=se, ci_low=d.mean() - half, ci_high=d.mean() + half, wilcoxon_p=p,
+                            wins_2=int((d > 0).sum()), ties=int((d == 0).sum()), best_1=best1[f"{m}_1"],
+                            best_2=best2[f"{m}_2"]))
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("csv", type=Path)
+    ap.add_argument("--pair", nargs=2, required=True, metavar=("FIRST", "SECOND"))
+    ap.add_argument("--setting", default=None, help="only rows of this run setting (default: the CSV must hold one)")
+    args = ap.parse_args(argv)
+    df = pd.read_csv(args.csv)
+    if args.setting is not None:
+        df = df[df.setting == args.setting]
+    settings = sorted(df.setting.unique())
+    if len(settings) != 1:
+        sys.exit(f"{args.csv} holds the settings {settings}; choose one with --setting")
+    df = df[np.isfinite(df.loss)]
+    first, second = args.pair
+    rows = summarize(paired_rows(df, first, second))
+    if not rows:
+        sys.exit(f"no seed ran both {first} and {second} in {args.csv}")
+    print(f"{args.csv} (setting {settings[0]}): {second} - {first}, paired by restart seed")
+    print(f"| dataset | metric | pairs | mean {first} | mean {second} | mean diff ± se | 95 % CI | Wilcoxon p |"
+          f" {second} ahead | Best {first} | Best {second} |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['dataset']} | {r['metric']} | {r['n']} | {r['mean_1']:.3f} | {r['mean_2']:.3f} | "
+              f"{r['diff']:+.3f} ± {r['se']:.3f} | [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] | {r['wilcoxon_p']:.2f} | "
+              f"{r['wins_2']}/{r['n']} | {r['best_1']:.3f} | {r['best_2']:.3f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
