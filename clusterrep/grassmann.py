@@ -123,26 +123,6 @@ def _ridge_factor(X: torch.Tensor, rel_eps: float, abs_eps: float) -> tuple[torc
     Linv = torch.linalg.solve_triangular(L, eye, upper=False)
     return Linv, Linv @ X
 
-def _host_syrk(A: torch.Tensor) -> bool:
-    "Whether `_self_gram` can hand A to NumPy's BLAS: a CPU tensor of float32 or float64 that needs no gradient."
-    return A.device.type == "cpu" and A.dtype in (torch.float32, torch.float64) and not A.requires_grad
-
-@functools.cache
-def _numpy_blas():
-    "threadpoolctl's handle on the BLAS libraries NumPy loaded (scikit-learn already depends on threadpoolctl)."
-    from threadpoolctl import ThreadpoolController
-    return ThreadpoolController().select(user_api="blas")
-
-def _self_gram(A: torch.Tensor) -> torch.Tensor:
-    """A Aᵀ (m, m) for a matrix A (m, k), outside autograd. On the CPU NumPy computes it: for a product of a matrix
-    with its own transpose NumPy calls BLAS's symmetric rank-k update (SYRK), half the multiply-adds of the general
-    product torch.mm would run, and mirrors the triangle; with as many BLAS threads as torch uses. Elsewhere: torch."""
-    if not _host_syrk(A):
-        return A @ A.T
-    a = A.contiguous().numpy()                                   # shares memory, no copy
-    with _numpy_blas().limit(limits=torch.get_num_threads()):
-        return torch.from_numpy(a @ a.T)
-
 GRAM_BLOCKS = 4        # at most this many sample blocks in the basis route's symmetric Gram product,
 GRAM_BLOCK_WORK = 2e7  # and about this many multiply-adds per block product at least (below: call overhead wins)
 
@@ -156,13 +136,9 @@ def _sample_blocks(n: int, p: int, q: int, blocks: int | None = None) -> list[in
 
 def _upper_block_gram(W: torch.Tensor, edges: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """G_ab = ‖W_a W_bᵀ‖²_F (n, n) for W (n, p, q), and S = W_f W_fᵀ (np, np) computed (and valid) only on the
-    block strips at and right of the diagonal, one product per block row: (b+1)/(2b) of the full arithmetic.
-    With a single block (edges [0, n]) S is the whole product from `_self_gram`."""
+    block strips at and right of the diagonal, one product per block row: (b+1)/(2b) of the full arithmetic."""
     n, p, q = W.shape
     Wf = W.reshape(n * p, q)
-    if len(edges) == 2:                                          # one block: the whole product, by SYRK on the CPU
-        S = _self_gram(Wf)
-        return S, S.square().view(n, p, n, p).sum(3).sum(1)
     S, G = W.new_empty(n * p, n * p), W.new_empty(n, n)
     for a0, a1 in zip(edges[:-1], edges[1:]):
         rows, right = slice(a0 * p, a1 * p), slice(a0 * p, None)
@@ -201,7 +177,7 @@ def _packed_projector_gram(W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     flat, diagonal, _ = _triangle_index(q, W.device)
     U = (W.mT @ W).reshape(n, q * q).gather(1, flat.expand(n, -1))   # gather: parallel, ~3× faster than U[:, flat]
     F = U * torch.full_like(U[0], math.sqrt(2.0)).masked_fill_(diagonal, 1.0)
-    return U, _self_gram(F)
+    return U, F @ F.T
 
 def _unpack_symmetric(U: torch.Tensor, q: int) -> torch.Tensor:
     "The symmetric matrices (n, q, q) whose upper triangles are the rows of U (n, q(q+1)/2)."
@@ -217,8 +193,8 @@ class _RidgePairwiseSqDists(torch.autograd.Function):
         if route == "projector":
             saved, G = _packed_projector_gram(W)                  # packed projector triangles
         else:
-            ctx.edges = [0, n] if _host_syrk(W) else _sample_blocks(n, p, q)  # SYRK: half the work in one call
-            saved, G = _upper_block_gram(W, ctx.edges)            # the W_a W_bᵀ blocks (of the upper strips)
+            ctx.edges = _sample_blocks(n, p, q)
+            saved, G = _upper_block_gram(W, ctx.edges)            # the W_a W_bᵀ blocks of the upper strips
         ctx.save_for_backward(X, Linv, W, saved)
         ctx.rel_eps, ctx.route = rel_eps, route
         return _sq_dists_from_gram(G)
