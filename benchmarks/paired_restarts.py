@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from clusterrep.paper2 import summarize_protocol  # noqa: E402  (Best-by-loss exactly as the notebooks' tables)
+
 
 def paired_rows(df: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
     "One row per (dataset, seed) present for both methods, with the metrics of each side suffixed _1 and _2."
@@ -28,10 +31,12 @@ def paired_rows(df: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
     return pd.merge(a, b, how="inner", left_index=True, right_index=True, suffixes=("_1", "_2")).reset_index()
 
 
-def summarize(pairs: pd.DataFrame, metrics=("acc", "nmi")) -> list[dict]:
+def summarize(pairs: pd.DataFrame, best: dict, first: str, second: str, metrics=("acc", "nmi")) -> list[dict]:
+    "Paired statistics per dataset and metric; `best` = `summarize_protocol` of all runs, for the Best-by-loss values."
     out = []
     for dataset, g in pairs.groupby("dataset", sort=False):
-        best1, best2 = g.loc[g.loss_1.idxmin()], g.loc[g.loss_2.idxmin()]
+        setting = g.setting_1.iloc[0]
+        best1, best2 = best[(dataset, first, setting)]["best"], best[(dataset, second, setting)]["best"]
         for m in metrics:
             d = (g[f"{m}_2"] - g[f"{m}_1"]).to_numpy()
             n = len(d)
@@ -40,8 +45,8 @@ def summarize(pairs: pd.DataFrame, metrics=("acc", "nmi")) -> list[dict]:
             p = stats.wilcoxon(d).pvalue if n > 1 and np.any(d != 0) else float("nan")
             out.append(dict(dataset=dataset, metric=m.upper(), n=n, mean_1=g[f"{m}_1"].mean(), mean_2=g[f"{m}_2"].mean(),
                             diff=d.mean(), se=se, ci_low=d.mean() - half, ci_high=d.mean() + half, wilcoxon_p=p,
-                            wins_2=int((d > 0).sum()), ties=int((d == 0).sum()), best_1=best1[f"{m}_1"],
-                            best_2=best2[f"{m}_2"]))
+                            wins_2=int((d > 0).sum()), ties=int((d == 0).sum()), best_1=best1[m],
+                            best_2=best2[m]))
     return out
 
 
@@ -57,9 +62,9 @@ def main(argv=None):
     settings = sorted(df.setting.unique())
     if len(settings) != 1:
         sys.exit(f"{args.csv} holds the settings {settings}; choose one with --setting")
-    df = df[np.isfinite(df.loss)]
     first, second = args.pair
-    rows = summarize(paired_rows(df, first, second))
+    best = summarize_protocol(df.to_dict("records"))                 # diverged runs are left out there too
+    rows = summarize(paired_rows(df[np.isfinite(df.loss)], first, second), best, first, second)
     if not rows:
         sys.exit(f"no seed ran both {first} and {second} in {args.csv}")
     print(f"{args.csv} (setting {settings[0]}): {second} - {first}, paired by restart seed")
