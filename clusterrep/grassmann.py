@@ -148,18 +148,17 @@ def _upper_block_gram(W: torch.Tensor, edges: list[int]) -> tuple[torch.Tensor, 
             G[a1:, a0:a1] = G[a0:a1, a1:].T
     return S, G
 
-def _weighted_gram_product(S: torch.Tensor, W: torch.Tensor, C: torch.Tensor, edges: list[int]) -> torch.Tensor:
-    """Σ_b C_ab (W_a W_bᵀ) W_b for all a (n, p, q), from the upper block strips of S (`_upper_block_gram`): the
-    weighting touches only those strips, the mirror image fills the rest, then one full product."""
+def _weighted_gram_product_(S: torch.Tensor, W: torch.Tensor, C: torch.Tensor, edges: list[int]) -> torch.Tensor:
+    """Σ_b C_ab (W_a W_bᵀ) W_b for all a (n, p, q), from the upper block strips of S (`_upper_block_gram`), which it
+    overwrites: the strips are weighted in place, their mirror image fills the rest, then one full product. In place
+    because S's pages are already mapped: a fresh (np, np) buffer costs more in page faults than the weighting itself."""
     n, p, q = W.shape
-    M = torch.empty_like(S)
     for a0, a1 in zip(edges[:-1], edges[1:]):
         rows, right = slice(a0 * p, a1 * p), slice(a0 * p, None)
-        torch.mul(S[rows, right].view(a1 - a0, p, n - a0, p), C[a0:a1, None, a0:, None],
-                  out=M[rows, right].view(a1 - a0, p, n - a0, p))
+        S[rows, right].view(a1 - a0, p, n - a0, p).mul_(C[a0:a1, None, a0:, None])
         if a1 < n:
-            M[a1 * p:, rows] = M[rows, a1 * p:].T                       # C and S symmetric: so is M
-    return (M @ W.reshape(n * p, q)).view(n, p, q)
+            S[a1 * p:, rows] = S[rows, a1 * p:].T                       # C and S symmetric: so is the weighted S
+    return (S @ W.reshape(n * p, q)).view(n, p, q)
 
 @functools.lru_cache(maxsize=32)
 def _triangle_index(q: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -195,21 +194,27 @@ class _RidgePairwiseSqDists(torch.autograd.Function):
         else:
             ctx.edges = _sample_blocks(n, p, q)
             saved, G = _upper_block_gram(W, ctx.edges)            # the W_a W_bᵀ blocks of the upper strips
-        ctx.save_for_backward(X, Linv, W, saved)
+        ctx.save_for_backward(X, Linv, W)
+        ctx.saved = saved   # an intermediate, kept on ctx: the basis route's backward overwrites it
         ctx.rel_eps, ctx.route = rel_eps, route
         return _sq_dists_from_gram(G)
 
     @staticmethod
     def backward(ctx, dD):
-        X, Linv, W, saved = ctx.saved_tensors
+        X, Linv, W = ctx.saved_tensors
+        saved, ctx.saved = ctx.saved, None                        # freed after this backward
         n, p, q = X.shape
         dD = (dD + dD.T) / 2
         dD = dD - torch.diag_embed(dD.diagonal())                 # the diagonal is constantly 0
         dG = -2 * dD + torch.diag_embed(2 * dD.sum(1))            # D_ab = G_aa + G_bb - 2 G_ab
         if ctx.route == "projector":
+            if saved is None:
+                saved = _packed_projector_gram(W)[0]
             dW = W @ _unpack_symmetric((4 * dG) @ saved, q)       # P̄_a = 2 Σ_b Ḡ_ab P_b, W̄ = 2 W P̄
         else:
-            dW = _weighted_gram_product(saved, W, 4 * dG, ctx.edges)
+            if saved is None:                                     # a second backward (retain_graph): recompute S
+                saved = _upper_block_gram(W, ctx.edges)[0]
+            dW = _weighted_gram_product_(saved, W, 4 * dG, ctx.edges)
         R2 = Linv.mT @ dW                                         # 2 H P̄
         R2Wt = R2 @ W.mT
         trS2 = (R2Wt * Linv.mT).sum((-2, -1))                     # 2 tr S
