@@ -4,10 +4,11 @@ Both versions are loaded into one process (the old one from `git show REV:cluste
 module of the package so that its relative imports resolve to this tree's `kernels`), and the kernel work of
 `benchmarks/kernel_speed.py` (tensor kernels of both DTKC block outputs + the two companion objectives, forward and
 backward, batch of 120 MNIST images, random-init paper CNN) is timed alternately, new/old then old/new, so both see the
-same machine load. Prints the medians, the median paired ratio new/old with a bootstrap 95 % interval, the number
+same machine load. With `--cnn-step` every kernel pass is preceded by one CNN training step (untimed), as in a
+DTKC step and in `kernel_speed.py`, so the allocator sees the same churn as in training. Prints the medians, the median paired ratio new/old with a bootstrap 95 % interval, the number
 of pairs in which new was faster, and the largest gradient difference between the two versions.
 
-    python benchmarks/kernel_ab.py --rev HEAD --repeats 41
+    python benchmarks/kernel_ab.py --rev HEAD --repeats 41 --cnn-step
 """
 import argparse
 import importlib.util
@@ -50,6 +51,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=41)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--cnn-step", action="store_true", help="run one (untimed) CNN training step before each kernel pass")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -60,8 +62,18 @@ def main(argv=None):
 
     X = torch.as_tensor(load_batch()[0])
     torch.manual_seed(0)
+    net = PaperCNN(10)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     with torch.no_grad():
-        y1, y2, _, A = PaperCNN(10)(X)
+        y1, y2, _, A = net(X)
+
+    def cnn_step():
+        from clusterrep.divergence import ddc_loss
+        _, _, h, a = net(X)
+        opt.zero_grad()
+        ddc_loss(a, h)[0].backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+        opt.step()
 
     def kernel_work(module):
         b1, b2 = y1.clone().requires_grad_(), y2.clone().requires_grad_()
@@ -75,13 +87,16 @@ def main(argv=None):
     times = {"new": [], "old": []}
     for r in range(args.warmup + args.repeats):
         for name in (("new", "old") if r % 2 else ("old", "new")):
+            if args.cnn_step:
+                cnn_step()
             t0 = time.perf_counter()
             kernel_work(versions[name])
             if r >= args.warmup:
                 times[name].append(time.perf_counter() - t0)
     ratios = [a / b for a, b in zip(times["new"], times["old"])]
     lo, hi = bootstrap_median_ci(ratios)
-    print(f"old = {args.rev}:clusterrep/grassmann.py, new = working tree; {args.repeats} pairs, {args.threads} threads")
+    print(f"old = {args.rev}:clusterrep/grassmann.py, new = working tree; {args.repeats} pairs, {args.threads} threads"
+          + (", a CNN step before each kernel pass" if args.cnn_step else ""))
     print(f"kernel work median: new {1e3 * statistics.median(times['new']):.1f} ms, old {1e3 * statistics.median(times['old']):.1f} ms")
     print(f"paired new/old: median {statistics.median(ratios):.3f} (bootstrap 95% CI {lo:.3f}..{hi:.3f}), "
           f"new faster in {sum(x < 1 for x in ratios)}/{len(ratios)} pairs")
