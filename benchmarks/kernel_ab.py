@@ -6,13 +6,14 @@ module of the package so that its relative imports resolve to this tree's `kerne
 backward, batch of 120 MNIST images, random-init paper CNN) is timed alternately, new/old then old/new, so both see the
 same machine load. With `--cnn-step` every kernel pass is preceded by one CNN training step (untimed), as in a
 DTKC step and in `kernel_speed.py`, so the allocator sees the same churn as in training. Prints the medians, the median paired ratio new/old with a bootstrap 95 % interval, the number
-of pairs in which new was faster, and the largest gradient difference between the two versions.
+of pairs in which new was faster, the minor page faults per pass, and the largest gradient difference between the two versions.
 
     python benchmarks/kernel_ab.py --rev HEAD --repeats 41 --cnn-step
 """
 import argparse
 import importlib.util
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,7 +58,6 @@ def main(argv=None):
 
     import clusterrep.grassmann as new
     from clusterrep.divergence import companion_loss
-    from clusterrep.kernels import kernel_from_sq_dists
     old = load_old_grassmann(args.rev)
 
     X = torch.as_tensor(load_batch()[0])
@@ -77,22 +77,23 @@ def main(argv=None):
 
     def kernel_work(module):
         b1, b2 = y1.clone().requires_grad_(), y2.clone().requires_grad_()
-        K = lambda b: kernel_from_sq_dists(module.pairwise_tensor_distances(b), rel_sigma=0.15)
-        (companion_loss(A, K(b1)) + companion_loss(A, K(b2))).backward()
+        (companion_loss(A, module.tensor_kernel(b1)) + companion_loss(A, module.tensor_kernel(b2))).backward()
         return b1.grad, b2.grad
 
     grad_diff = max(((gn - go).abs().max() / go.abs().max()).item()
                     for gn, go in zip(kernel_work(new), kernel_work(old)))
     versions = {"new": new, "old": old}
-    times = {"new": [], "old": []}
+    times, faults = {"new": [], "old": []}, {"new": [], "old": []}
+    minor_faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for r in range(args.warmup + args.repeats):
         for name in (("new", "old") if r % 2 else ("old", "new")):
             if args.cnn_step:
                 cnn_step()
-            t0 = time.perf_counter()
+            f0, t0 = minor_faults(), time.perf_counter()
             kernel_work(versions[name])
             if r >= args.warmup:
                 times[name].append(time.perf_counter() - t0)
+                faults[name].append(minor_faults() - f0)
     ratios = [a / b for a, b in zip(times["new"], times["old"])]
     lo, hi = bootstrap_median_ci(ratios)
     print(f"old = {args.rev}:clusterrep/grassmann.py, new = working tree; {args.repeats} pairs, {args.threads} threads"
@@ -100,6 +101,8 @@ def main(argv=None):
     print(f"kernel work median: new {1e3 * statistics.median(times['new']):.1f} ms, old {1e3 * statistics.median(times['old']):.1f} ms")
     print(f"paired new/old: median {statistics.median(ratios):.3f} (bootstrap 95% CI {lo:.3f}..{hi:.3f}), "
           f"new faster in {sum(x < 1 for x in ratios)}/{len(ratios)} pairs")
+    print(f"minor page faults per kernel pass (median): new {statistics.median(faults['new']):.0f}, "
+          f"old {statistics.median(faults['old']):.0f}")
     print(f"largest relative gradient difference new vs old: {grad_diff:.1e}")
 
 
