@@ -18,12 +18,13 @@ from sklearn.neighbors import kneighbors_graph
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.utils.validation import check_is_fitted
 
+from .ddc import check_lengths
 from .training import (DeepClusterer, RunResult, check_data, check_n_clusters, init_parameters_,
                                  make_generators, minibatches, restart_seeds)
 
 # %% auto #0
-__all__ = ['KMeansBaseline', 'SpectralBaseline', 'student_t_assignments', 'target_distribution', 'kl_clustering_loss',
-           'StackedAutoencoder', 'DEC', 'IDEC']
+__all__ = ['KMeansBaseline', 'SpectralBaseline', 'resample_sequences', 'student_t_assignments', 'target_distribution',
+           'kl_clustering_loss', 'StackedAutoencoder', 'DEC', 'IDEC']
 
 # %% ../nbs/13_baselines.ipynb #652ab178
 def _flat(X, name="X", n_features: int | None = None, owner: str = "the model") -> np.ndarray:
@@ -112,6 +113,32 @@ class SpectralBaseline(_RestartBaseline, ClusterMixin, BaseEstimator):
                                              random_state=np.random.RandomState(seeds[0]))
         self._set_restarts(_kmeans_restarts(self.embedding_, self.n_clusters, seeds))
         return self
+
+# %% ../nbs/13_baselines.ipynb #0b20eab9
+def resample_sequences(X, lengths=None, n_steps: int = 50) -> np.ndarray:
+    """Each padded sequence `X[i, :lengths[i]]` of X (n, T, F), linearly interpolated at `n_steps` evenly spaced
+    points from its first to its last step: (n, n_steps, F) float64. The padding is never read (it may hold
+    anything, NaN included); a length-1 sequence repeats its one step."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"X must be a numeric array of padded sequences (n, T, F): {err}") from err
+    if X.ndim != 3 or 0 in X.shape:
+        raise ValueError(f"X must hold padded sequences (n, T, F) with n, T, F ≥ 1, got shape {X.shape}")
+    n, T, _ = X.shape
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 2:
+        raise ValueError(f"n_steps must be an integer ≥ 2 (the first and the last step), got {n_steps!r}")
+    L = check_lengths(lengths, n, T).numpy()[:, None]
+    valid = np.arange(T) < L
+    if not np.isfinite(X[valid]).all():
+        bad = int((valid & ~np.isfinite(X).all(2)).sum())
+        raise ValueError(f"X holds NaN or infinite values inside the valid steps of its sequences ({bad} step(s))")
+    s = (L - 1) * np.linspace(0.0, 1.0, n_steps)            # (n, m) positions within each valid part
+    left = np.minimum(np.floor(s).astype(np.int64), L - 1)
+    right = np.minimum(left + 1, L - 1)                      # the last point has no right neighbour: w = 0 there
+    w = (s - left)[..., None]
+    at = lambda idx: np.take_along_axis(X, idx[..., None], axis=1)
+    return (1 - w) * at(left) + w * at(right)
 
 # %% ../nbs/13_baselines.ipynb #2768006e
 def student_t_assignments(Z: torch.Tensor, centers: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
