@@ -18,7 +18,7 @@ from sklearn.neighbors import kneighbors_graph
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.utils.validation import check_is_fitted
 
-from .ddc import check_lengths
+from .data import check_sequence_lengths
 from .training import (DeepClusterer, RunResult, check_data, check_n_clusters, init_parameters_,
                                  make_generators, minibatches, restart_seeds)
 
@@ -128,7 +128,7 @@ def resample_sequences(X, lengths=None, n_steps: int = 50) -> np.ndarray:
     n, T, _ = X.shape
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 2:
         raise ValueError(f"n_steps must be an integer ≥ 2 (the first and the last step), got {n_steps!r}")
-    L = check_lengths(lengths, n, T).numpy()[:, None]
+    L = check_sequence_lengths(lengths, n, T)[:, None]
     valid = np.arange(T) < L
     if not np.isfinite(X[valid]).all():
         bad = int((valid & ~np.isfinite(X).all(2)).sum())

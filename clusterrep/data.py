@@ -6,9 +6,9 @@
 __all__ = ['SYNTHETIC', 'DUMMY_STD', 'SHA256', 'RAW_SHA256', 'URLS', 'FASHION_CLASSES', 'PENGUIN_FEATURES', 'PENGUIN_SPECIES',
            'CT_CLASSES', 'PUBLISHED_COUNTS', 'CONVERSIONS', 'Dataset', 'make_gaussian_clusters', 'default_cache_dir',
            'resolve_data_dir', 'ChecksumError', 'sha256sum', 'verify_file', 'download_url', 'fetch_file', 'read_idx',
-           'Conversion', 'atomic_write', 'parse_libsvm_dense', 'convert_usps', 'convert_coil100', 'pad_sequences',
-           'convert_character_trajectories', 'parse_arabic_digits', 'convert_spoken_arabic_digits', 'list_datasets',
-           'dataset_info', 'load_dataset', 'add_noise']
+           'check_sequence_lengths', 'trim_zero_steps', 'Conversion', 'atomic_write', 'parse_libsvm_dense',
+           'convert_usps', 'convert_coil100', 'pad_sequences', 'convert_character_trajectories', 'parse_arabic_digits',
+           'convert_spoken_arabic_digits', 'list_datasets', 'dataset_info', 'load_dataset', 'add_noise']
 
 # %% ../nbs/00_data.ipynb #2517363c
 import bz2
@@ -381,6 +381,43 @@ def _load_spoken_arabic_digits(data_dir, download, split="all", classes=None, n_
     return _finish_sequences("spoken_arabic_digits", z["X"], z["lengths"], z["y"], idx,
                              info=dict(split=split, classes=list(range(10)), gender=z["gender"][idx],
                                        speaker=z["speaker"][idx]))
+
+# %% ../nbs/00_data.ipynb #57aab5a8
+def check_sequence_lengths(lengths, n: int, T: int) -> np.ndarray:
+    "Validated per-sequence lengths (n,) int64, each 1 ≤ length ≤ T; `None` means every sequence uses all T steps."
+    if lengths is None: return np.full(n, T, dtype=np.int64)
+    lengths = np.asarray(lengths)
+    if lengths.shape != (n,):
+        raise ValueError(f"lengths must have shape ({n},), got {lengths.shape}")
+    if not np.issubdtype(lengths.dtype, np.integer):
+        if not (np.issubdtype(lengths.dtype, np.number) and np.all(np.mod(lengths, 1) == 0)):
+            raise ValueError("lengths must be integers")
+    lengths = lengths.astype(np.int64)
+    if (lengths < 1).any():
+        raise ValueError(f"sequences must have length ≥ 1; got {int((lengths < 1).sum())} sequence(s) of length "
+                         f"{int(lengths.min())} (drop empty sequences before clustering)")
+    if (lengths > T).any():
+        raise ValueError(f"a length ({int(lengths.max())}) exceeds the padded sequence length T={T}")
+    return lengths
+
+def trim_zero_steps(X, lengths=None) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the leading and trailing steps of each padded sequence `X[i, :lengths[i]]` (X (n, T, F)) in which every
+    feature is exactly 0; returns the sequences shifted to step 0 and zero-padded to the longest trimmed length,
+    and their new lengths. Zeros between the first and the last non-zero step stay; an all-zero sequence keeps one step."""
+    X = np.asarray(X)
+    if X.ndim != 3 or 0 in X.shape:
+        raise ValueError(f"X must hold padded sequences (n, T, F) with n, T, F ≥ 1, got shape {X.shape}")
+    n, T, _ = X.shape
+    L = check_sequence_lengths(lengths, n, T)
+    active = (np.arange(T) < L[:, None]) & (X != 0).any(2)          # (n, T): a valid step that is not at rest
+    any_active = active.any(1)
+    first = np.where(any_active, active.argmax(1), 0)
+    last = np.where(any_active, T - 1 - active[:, ::-1].argmax(1), 0)
+    new_lengths = (last - first + 1).astype(np.int64)
+    steps = np.arange(new_lengths.max())
+    source = np.minimum(first[:, None] + steps, T - 1)              # (n, T') step of X each new step comes from
+    out = np.take_along_axis(X, source[..., None], axis=1)
+    return np.where((steps < new_lengths[:, None])[..., None], out, 0).astype(X.dtype), new_lengths
 
 # %% ../nbs/00_data.ipynb #4d6d494f
 PENGUIN_FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from sklearn.utils.validation import check_is_fitted
 
+from .data import check_sequence_lengths
 from .kernels import gaussian_kernel
 from .divergence import ddc_loss
 from .training import (DeepClusterer, EarlyStopping, RunResult, check_data, init_parameters_,
@@ -96,20 +97,8 @@ class MLPBackbone(nn.Sequential):
 
 # %% ../nbs/11_ddc.ipynb #bfe8cfec
 def check_lengths(lengths, n: int, T: int) -> torch.Tensor:
-    "Validate per-sequence lengths (1 ≤ length ≤ T); `None` means every sequence uses all T steps."
-    if lengths is None: return torch.full((n,), T, dtype=torch.int64)
-    lengths = np.asarray(lengths)
-    if lengths.shape != (n,):
-        raise ValueError(f"lengths must have shape ({n},), got {lengths.shape}")
-    if not np.issubdtype(lengths.dtype, np.integer):
-        if not np.all(np.mod(lengths, 1) == 0): raise ValueError("lengths must be integers")
-    lengths = lengths.astype(np.int64)
-    if (lengths < 1).any():
-        raise ValueError(f"sequences must have length ≥ 1; got {int((lengths < 1).sum())} sequence(s) of length "
-                         f"{int(lengths.min())} (drop empty sequences before clustering)")
-    if (lengths > T).any():
-        raise ValueError(f"a length ({int(lengths.max())}) exceeds the padded sequence length T={T}")
-    return torch.from_numpy(lengths)
+    "Validate per-sequence lengths (1 ≤ length ≤ T) as an int64 tensor; `None` means every sequence uses all T steps."
+    return torch.from_numpy(check_sequence_lengths(lengths, n, T))
 
 # %% ../nbs/11_ddc.ipynb #44e23b3d
 def reversal_index(lengths: torch.Tensor, T: int) -> torch.Tensor:
