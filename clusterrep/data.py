@@ -356,13 +356,17 @@ def _load_coil100(data_dir, download, classes=None, n_per_class=None, flat=False
     return ds
 
 # %% ../nbs/00_data.ipynb #7a7ee8f6
-def _finish_sequences(name, X, lengths, y, idx, info) -> Dataset:
+def _finish_sequences(name, X, lengths, y, idx, info, trim_rest=False) -> Dataset:
     lengths = lengths[idx].astype(np.int64)
     T = int(lengths.max()) if len(lengths) else 0
-    return Dataset(np.ascontiguousarray(X[idx, :T], dtype=np.float32), y[idx].astype(np.int64), name,
-                   lengths=lengths, info=info)
+    X = X[idx, :T]
+    if trim_rest and len(idx):
+        X, lengths = trim_zero_steps(X, lengths)
+    return Dataset(np.ascontiguousarray(X, dtype=np.float32), y[idx].astype(np.int64), name,
+                   lengths=lengths, info={**info, "trim_rest": bool(trim_rest)})
 
-def _load_character_trajectories(data_dir, download, first_10=False, classes=None, n_per_class=None) -> Dataset:
+def _load_character_trajectories(data_dir, download, first_10=False, classes=None, n_per_class=None,
+                                 trim_rest=False) -> Dataset:
     z = _npz("character-trajectories/character_trajectories.npz", data_dir, download)
     y = z["y"]
     if first_10:
@@ -370,9 +374,10 @@ def _load_character_trajectories(data_dir, download, first_10=False, classes=Non
         classes = range(10)
     idx = _select(y, classes, n_per_class)
     return _finish_sequences("character_trajectories", z["X"], z["lengths"], y, idx,
-                             info=dict(classes=[str(c) for c in z["classes"]], first_10=bool(first_10)))
+                             info=dict(classes=[str(c) for c in z["classes"]], first_10=bool(first_10)), trim_rest=trim_rest)
 
-def _load_spoken_arabic_digits(data_dir, download, split="all", classes=None, n_per_class=None) -> Dataset:
+def _load_spoken_arabic_digits(data_dir, download, split="all", classes=None, n_per_class=None,
+                               trim_rest=False) -> Dataset:
     z = _npz("spoken-arabic-digits/spoken_arabic_digits.npz", data_dir, download)
     _check_split(split)
     keep = np.ones(len(z["y"]), bool) if split == "all" else z["split"] == (0 if split == "train" else 1)
@@ -380,7 +385,7 @@ def _load_spoken_arabic_digits(data_dir, download, split="all", classes=None, n_
     idx = base[_select(z["y"][base], classes, n_per_class)]
     return _finish_sequences("spoken_arabic_digits", z["X"], z["lengths"], z["y"], idx,
                              info=dict(split=split, classes=list(range(10)), gender=z["gender"][idx],
-                                       speaker=z["speaker"][idx]))
+                                       speaker=z["speaker"][idx]), trim_rest=trim_rest)
 
 # %% ../nbs/00_data.ipynb #57aab5a8
 def check_sequence_lengths(lengths, n: int, T: int) -> np.ndarray:
@@ -672,12 +677,12 @@ _REGISTRY: dict[str, _Entry] = {
                       lambda dd, dl, rs, **o: _load_coil100(dd, dl, **o), "COIL-100 objects, 64x64 RGB"),
     "character_trajectories": _Entry("sequences", 2858, 20, (205, 3),
                                      ("character-trajectories/character_trajectories.npz",),
-                                     dict(first_10=False, classes=None, n_per_class=None),
+                                     dict(first_10=False, classes=None, n_per_class=None, trim_rest=False),
                                      lambda dd, dl, rs, **o: _load_character_trajectories(dd, dl, **o),
                                      "UCI Character Trajectories (pen velocity x, y and force)"),
     "spoken_arabic_digits": _Entry("sequences", 8800, 10, (93, 13),
                                    ("spoken-arabic-digits/spoken_arabic_digits.npz",),
-                                   dict(split="all", classes=None, n_per_class=None),
+                                   dict(split="all", classes=None, n_per_class=None, trim_rest=False),
                                    lambda dd, dl, rs, **o: _load_spoken_arabic_digits(dd, dl, **o),
                                    "UCI Spoken Arabic Digit (13 MFCCs)"),
 }
