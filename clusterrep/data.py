@@ -374,7 +374,8 @@ def _load_character_trajectories(data_dir, download, first_10=False, classes=Non
         classes = range(10)
     idx = _select(y, classes, n_per_class)
     return _finish_sequences("character_trajectories", z["X"], z["lengths"], y, idx,
-                             info=dict(classes=[str(c) for c in z["classes"]], first_10=bool(first_10)), trim_rest=trim_rest)
+                             info=dict(classes=[str(c) for c in z["classes"]], first_10=bool(first_10)),
+                             trim_rest=trim_rest)
 
 def _load_spoken_arabic_digits(data_dir, download, split="all", classes=None, n_per_class=None,
                                trim_rest=False) -> Dataset:
