@@ -8,6 +8,11 @@ the lowest final unsupervised loss; labels are never used to choose it).
 
     python benchmarks/paired_restarts.py nbs/results/paper2/table2_cpu-r20.csv --pair ddc dtkc
     python benchmarks/paired_restarts.py nbs/results/paper2/table5_cpu-r20.csv --pair rddc rdtkc
+    python benchmarks/paired_restarts.py A.csv B.csv --pair rddc rdtkc --pool   # runs of one schedule, other seeds
+
+`--pool` joins runs of different settings (e.g. `cpu-r3-e100-trim` and `cpu-r4-e100-trim`: the same schedule with
+other restart seeds): restarts are paired within their own run, then all pairs are analysed together, and Best is the
+lowest-loss restart over all of them.
 """
 import argparse
 import math
@@ -52,22 +57,26 @@ def summarize(pairs: pd.DataFrame, best: dict, first: str, second: str, metrics=
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("csv", type=Path)
+    ap.add_argument("csv", type=Path, nargs="+")
     ap.add_argument("--pair", nargs=2, required=True, metavar=("FIRST", "SECOND"))
-    ap.add_argument("--setting", default=None, help="only rows of this run setting (default: the CSV must hold one)")
+    ap.add_argument("--setting", default=None, help="only rows of this run setting (default: the CSVs must hold one)")
+    ap.add_argument("--pool", action="store_true", help="pool the pairs of several settings (same schedule, other seeds)")
     args = ap.parse_args(argv)
-    df = pd.read_csv(args.csv)
+    df = pd.concat([pd.read_csv(path) for path in args.csv], ignore_index=True)
     if args.setting is not None:
         df = df[df.setting == args.setting]
     settings = sorted(df.setting.unique())
+    if args.pool and len(settings) > 1:   # a restart is its (setting, seed): pairs stay within their own run
+        df = df.assign(seed=df.setting + ":" + df.seed.astype(str), setting="+".join(settings))
+        settings = ["+".join(settings)]
     if len(settings) != 1:
-        sys.exit(f"{args.csv} holds the settings {settings}; choose one with --setting")
+        sys.exit(f"{', '.join(map(str, args.csv))} hold the settings {settings}; choose one with --setting or --pool")
     first, second = args.pair
     best = summarize_protocol(df.to_dict("records"))                 # diverged runs are left out there too
     rows = summarize(paired_rows(df[np.isfinite(df.loss)], first, second), best, first, second)
     if not rows:
-        sys.exit(f"no seed ran both {first} and {second} in {args.csv}")
-    print(f"{args.csv} (setting {settings[0]}): {second} - {first}, paired by restart seed")
+        sys.exit(f"no seed ran both {first} and {second} in {', '.join(map(str, args.csv))}")
+    print(f"{', '.join(map(str, args.csv))} (setting {settings[0]}): {second} - {first}, paired by restart seed")
     print(f"| dataset | metric | pairs | mean {first} | mean {second} | mean diff ± se | 95 % CI | Wilcoxon p |"
           f" {second} ahead | Best {first} | Best {second} |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -132,11 +132,8 @@ class GRUBackbone(nn.Module):
         if x.dim() != 3 or x.shape[2] != self.input_size:
             raise ValueError(f"GRUBackbone expects padded sequences (n, T, {self.input_size}), got {tuple(x.shape)}")
         n, T, _ = x.shape
-        lengths = torch.full((n,), T, dtype=torch.int64) if lengths is None else torch.as_tensor(lengths)
-        if lengths.shape != (n,) or lengths.is_floating_point() or lengths.min() < 1 or lengths.max() > T:
-            raise ValueError(f"lengths must be {n} integers in 1..{T} (the padded length), got "
-                             f"{lengths.dtype} of shape {tuple(lengths.shape)}, range {lengths.min()}..{lengths.max()}")
-        lengths = lengths.to(x.device)
+        if torch.is_tensor(lengths): lengths = lengths.cpu()
+        lengths = check_lengths(lengths, n, T).to(x.device)      # the one validation every sequence model uses
         valid = (torch.arange(T, device=x.device) < lengths[:, None])[..., None]
         backward_order = reversal_index(lengths, T) if self.bidirectional else None
         last_step = (lengths - 1)[:, None, None]
