@@ -5,12 +5,13 @@
 # %% auto #0
 __all__ = ['PAPER2_RESULTS', 'RUN_FIELDS', 'FitRun', 'write_text_atomic', 'read_runs', 'write_runs', 'run_protocol',
            'estimator_runner', 'kmeans_runner', 'knn_affinity', 'normalized_cut', 'spectral_runner', 'first_per_class',
-           'summarize_protocol', 'paper_comparison', 'markdown_table']
+           'summarize_protocol', 'paper_comparison', 'markdown_table', 'shard_seeds']
 
 # %% ../nbs/21_paper2_images.ipynb #90ccf31c
 import csv
 import io
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -276,3 +277,17 @@ def markdown_table(rows: Sequence[Mapping], columns: Sequence[str] | None = None
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(fmt(r.get(c), c) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
+
+# %% ../nbs/21_paper2_images.ipynb #0606866e
+def shard_seeds(seeds: Sequence[int], shard: str | None = None) -> list[int]:
+    "The restarts worker `i` of `n` runs, for `shard` = 'i/n' (0 ≤ i < n): every n-th seed from the i-th; None: all."
+    seeds = [int(s) for s in seeds]
+    if shard is None:
+        return seeds
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(shard))
+    if match is None:
+        raise ValueError(f"shard must look like 'i/n' (worker i of n, counted from 0), got {shard!r}")
+    i, n = map(int, match.groups())
+    if n < 1 or i >= n:
+        raise ValueError(f"shard {shard!r}: need n ≥ 1 and 0 ≤ i < n")
+    return seeds[i::n]
