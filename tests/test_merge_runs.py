@@ -1,29 +1,17 @@
 """The sharded-run workflow: workers run disjoint shards of the restarts into their own run files,
 `benchmarks/merge_runs.py` joins the files, and a resumed run reads every restart back instead of fitting it."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 
 from clusterrep.paper2 import kmeans_runner, read_runs, run_protocol, shard_seeds, write_runs
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _merge_module():
-    spec = importlib.util.spec_from_file_location("merge_runs", ROOT / "benchmarks" / "merge_runs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def _must_not_fit(seed):
     raise AssertionError(f"restart {seed} should have been read from the merged file")
 
 
-def test_shards_merge_to_the_unsharded_run(tmp_path):
+def test_shards_merge_to_the_unsharded_run(tmp_path, load_script):
     X, y = load_iris(return_X_y=True)
     seeds = list(range(7))
     fit = kmeans_runner(X, 3)
@@ -32,15 +20,15 @@ def test_shards_merge_to_the_unsharded_run(tmp_path):
         run_protocol(fit, shard_seeds(seeds, f"{i}/3"), y, tmp_path / f"w{i}" / "runs.csv", dataset="iris",
                      method="kmeans", verbose=False)
     merged = tmp_path / "merged.csv"
-    _merge_module().main([str(merged)] + [str(tmp_path / f"w{i}" / "runs.csv") for i in range(3)])
+    load_script("benchmarks/merge_runs.py").main([str(merged)] + [str(tmp_path / f"w{i}" / "runs.csv") for i in range(3)])
     assert len(read_runs(merged)) == len(seeds)
     resumed = run_protocol(_must_not_fit, seeds, y, merged, dataset="iris", method="kmeans", verbose=False)
     strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
     assert strip(resumed) == strip(whole)
 
 
-def test_merge_keeps_the_destination_and_refuses_conflicts(tmp_path):
-    merge = _merge_module()
+def test_merge_keeps_the_destination_and_refuses_conflicts(tmp_path, load_script):
+    merge = load_script("benchmarks/merge_runs.py")
     row = dict(dataset="d", method="m", setting="s", seed=1, loss=0.5, acc=0.9, nmi=0.8, ari=0.7, n_samples=10,
                epochs=3, seconds=1.0)
     write_runs(tmp_path / "dest.csv", [row])

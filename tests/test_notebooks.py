@@ -3,7 +3,6 @@
 A notebook's own cells hold its tests (`test_eq`, `test_close`, `assert`), so a failing check
 fails the notebook run. pytest's `--durations=0` prints each notebook's run time.
 """
-import os
 from pathlib import Path
 
 import pytest

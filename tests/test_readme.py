@@ -1,20 +1,12 @@
 """README.md is generated from nbs/index.ipynb and opens with the two commands."""
-import importlib.util
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _sync_module():
-    spec = importlib.util.spec_from_file_location("sync_readme", ROOT / "scripts" / "sync_readme.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_readme_in_sync_with_index():
-    assert (ROOT / "README.md").read_text(encoding="utf-8") == _sync_module().render_readme()
+def test_readme_in_sync_with_index(load_script):
+    assert (ROOT / "README.md").read_text(encoding="utf-8") == load_script("scripts/sync_readme.py").render_readme()
 
 
 def test_readme_opens_with_two_commands_and_ci_uses_the_test_command():

@@ -49,7 +49,6 @@ class SoftKMeans(DeepClusterer):
 def test_sklearn_estimator_checks():
     "DeepClusterer subclasses pass scikit-learn's estimator checks (array-API check skipped by sklearn)."
     from sklearn.utils.estimator_checks import estimator_checks_generator
-    from sklearn.exceptions import SkipTestWarning  # noqa: F401
     import unittest
     failures = []
     for est, check in estimator_checks_generator(SoftKMeans(), mark=None):
