@@ -105,8 +105,8 @@ def main(argv=None):
     print(f"torch {torch.__version__}, threads={torch.get_num_threads()}, device={args.device}, "
           f"{platform.processor() or platform.machine()}, cpus={os.cpu_count()}")
     print(f"repeats={args.repeats} x steps={args.steps} (after {args.warmup} warm-up steps each)")
-    print(f"| model | median step (ms) |")
-    print(f"|---|---|")
+    print("| model | median step (ms) |")
+    print("|---|---|")
     print(f"| DDC  | {1000 * med['DDC']:.1f} |")
     print(f"| DTKC | {1000 * med['DTKC']:.1f} |")
     print(f"| companion objectives alone (fwd+bwd, 2 tensor kernels) | {1000 * med['companions only']:.1f} |")

@@ -38,7 +38,6 @@ import re
 import shutil
 import sys
 import time
-import traceback
 import warnings
 from pathlib import Path
 
