@@ -10,8 +10,9 @@ the lowest final unsupervised loss; labels are never used to choose it).
     python benchmarks/paired_restarts.py nbs/results/paper2/table5_cpu-r20.csv --pair rddc rdtkc
     python benchmarks/paired_restarts.py A.csv B.csv --pair rddc rdtkc --pool   # runs of one schedule, other seeds
 
-`--pool` joins runs of different settings (e.g. `cpu-r3-e100-trim` and `cpu-r4-e100-trim`: the same schedule with
-other restart seeds): restarts are paired within their own run, then all pairs are analysed together, and Best is the
+`--pool` joins runs of different settings (e.g. `cpu-r3-e100-trim` and `cpu-r4-e100-trim`: the same schedule,
+restart seeds `restart_seeds(0, 3)` and `restart_seeds(0, 4)`). Those share seeds, and a seed under one schedule is
+one restart, so each seed counts once (from the first file that has it; the repeats are listed); Best is the
 lowest-loss restart over all of them.
 """
 import argparse
@@ -34,6 +35,18 @@ def paired_rows(df: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
     if a.index.has_duplicates or b.index.has_duplicates:
         raise ValueError("a (dataset, seed) appears twice for one method: is the CSV mixing run settings?")
     return pd.merge(a, b, how="inner", left_index=True, right_index=True, suffixes=("_1", "_2")).reset_index()
+
+
+def pool_settings(df: pd.DataFrame, settings: list[str]) -> pd.DataFrame:
+    """Rows of several runs as one run (setting 'A+B'). `restart_seeds(0, n)` shares seeds between different n, and
+    a seed under the same schedule is the same restart: each (dataset, method, seed) counts once, from the first
+    setting that has it; the repeats left out are reported."""
+    order = {s: i for i, s in enumerate(settings)}
+    df = df.assign(_order=df.setting.map(order)).sort_values("_order", kind="stable")
+    repeated = df.duplicated(["dataset", "method", "seed"])
+    for (dataset, method, seed, setting) in df.loc[repeated, ["dataset", "method", "seed", "setting"]].itertuples(index=False):
+        print(f"note: {dataset} {method} seed {seed} of {setting} repeats an earlier run's restart; counted once")
+    return df[~repeated].drop(columns="_order").assign(setting="+".join(settings))
 
 
 def summarize(pairs: pd.DataFrame, best: dict, first: str, second: str, metrics=("acc", "nmi")) -> list[dict]:
@@ -66,9 +79,9 @@ def main(argv=None):
     if args.setting is not None:
         df = df[df.setting == args.setting]
     settings = sorted(df.setting.unique())
-    if args.pool and len(settings) > 1:   # a restart is its (setting, seed): pairs stay within their own run
-        df = df.assign(seed=df.setting + ":" + df.seed.astype(str), setting="+".join(settings))
-        settings = ["+".join(settings)]
+    if args.pool and len(settings) > 1:
+        df = pool_settings(df, settings)
+        settings = sorted(df.setting.unique())
     if len(settings) != 1:
         sys.exit(f"{', '.join(map(str, args.csv))} hold the settings {settings}; choose one with --setting or --pool")
     first, second = args.pair
