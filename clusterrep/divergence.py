@@ -55,15 +55,16 @@ def simplex_corner_similarity(A: torch.Tensor) -> torch.Tensor:
     return torch.exp(-(sq - 2 * A + 1).clamp_min(0))
 
 def ddc_loss(A: torch.Tensor, hidden: torch.Tensor | None = None, K: torch.Tensor | None = None,
-             rel_sigma: float = 0.15, eps: float = 1e-9) -> tuple[torch.Tensor, dict]:
+             rel_sigma: float = 0.15, eps: float = 1e-9, *, rule: str = "paper") -> tuple[torch.Tensor, dict]:
     """DDC loss L1 + L2 + L3 for soft assignments A (n, k) and hidden representations `hidden` (n, d).
 
-    K: the hidden kernel; if None, the Gaussian kernel of `hidden` with σ = rel_sigma · median distance.
+    K: the hidden kernel; if None, the Gaussian kernel of `hidden` with σ = rel_sigma · median distance
+    (`rule`: the bandwidth rule of `median_bandwidth`, 'paper' or the public code's 'reference').
     Returns (total, {"L1": ..., "L2": ..., "L3": ...}); L1 and L3 use the C(k, 2) normalization."""
     if K is None:
         if hidden is None:
             raise ValueError("ddc_loss needs the hidden representations or a precomputed kernel K")
-        K = gaussian_kernel(hidden, rel_sigma=rel_sigma)
+        K = gaussian_kernel(hidden, rel_sigma=rel_sigma, rule=rule)
     terms = {"L1": cs_divergence(A, K, eps),
              "L2": orthogonality_term(A),
              "L3": cs_divergence(simplex_corner_similarity(A), K, eps)}

@@ -11,21 +11,22 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from .kernels import gaussian_kernel
+from .kernels import BANDWIDTH_RULES, as_float_tensor, gaussian_kernel
 from .grassmann import tensor_kernel
 from .divergence import companion_loss
 from .ddc import DDC, RDDC
 
 # %% auto #0
-__all__ = ['layer_kernel', 'CompanionObjectives', 'DTKC', 'RDTKC']
+__all__ = ['layer_kernel', 'CompanionObjectives', 'DTKC', 'RDTKC', 'kernel_neighbours']
 
 # %% ../nbs/12_dtkc.ipynb #cb8b4725
-def layer_kernel(Y: torch.Tensor, rel_sigma: float = 0.15) -> torch.Tensor:
-    "Kernel matrix of a batch of layer outputs: tensor kernel for rank ≥ 2 per sample, Gaussian for vectors."
+def layer_kernel(Y: torch.Tensor, rel_sigma: float = 0.15, rule: str = "paper") -> torch.Tensor:
+    """Kernel matrix of a batch of layer outputs: tensor kernel for rank ≥ 2 per sample, Gaussian for vectors;
+    `rule`: the bandwidth rule ('paper' or the public code's 'reference', see `median_bandwidth`)."""
     if Y.dim() < 2:
         raise ValueError(f"a layer output needs a batch axis and at least one feature axis, got shape {tuple(Y.shape)}")
-    if Y.dim() == 2: return gaussian_kernel(Y, rel_sigma=rel_sigma)
-    return tensor_kernel(Y, rel_sigma=rel_sigma)
+    if Y.dim() == 2: return gaussian_kernel(Y, rel_sigma=rel_sigma, rule=rule)
+    return tensor_kernel(Y, rel_sigma=rel_sigma, rule=rule)
 
 # %% ../nbs/12_dtkc.ipynb #720308d0
 class CompanionObjectives:
@@ -33,12 +34,15 @@ class CompanionObjectives:
 
     Use as a context manager or call `remove()` when done; `select` maps a module's raw output to a tensor."""
     def __init__(self, model: nn.Module, layer_names: Sequence[str], weight: float = 0.01,
-                 rel_sigma: float = 0.15, select: Callable | None = None):
+                 rel_sigma: float = 0.15, select: Callable | None = None, rule: str = "paper"):
+        if rule not in BANDWIDTH_RULES:
+            raise ValueError(f"unknown bandwidth rule {rule!r}; choose one of {BANDWIDTH_RULES}")
         if isinstance(layer_names, str): layer_names = [layer_names]
         layer_names = list(layer_names)
         if not layer_names: raise ValueError("CompanionObjectives needs at least one layer name")
         if len(set(layer_names)) != len(layer_names): raise ValueError(f"duplicate layer names in {layer_names}")
         self.layer_names, self.weight, self.rel_sigma, self.select = layer_names, float(weight), rel_sigma, select
+        self.rule = rule
         self.outputs: dict[str, torch.Tensor] = {}
         self._handles = []
         modules = dict(model.named_modules())
@@ -61,7 +65,7 @@ class CompanionObjectives:
         missing = [n for n in self.layer_names if n not in self.outputs]
         if missing:
             raise RuntimeError(f"no output recorded for {missing}: run a forward pass of the model first")
-        return {n: layer_kernel(self.outputs[n], self.rel_sigma) for n in self.layer_names}
+        return {n: layer_kernel(self.outputs[n], self.rel_sigma, self.rule) for n in self.layer_names}
 
     def terms(self, A: torch.Tensor) -> dict[str, torch.Tensor]:
         "Unweighted companion objective d_cs(A, K_l) of each layer."
@@ -97,12 +101,13 @@ class DTKC(DDC):
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, backbone="auto",
                  input_shape=None, n_hidden=100, batch_norm=True, padding="valid", mlp_hidden=(256,),
-                 rel_sigma=0.15, clip_norm=10.0, companion_weight=0.01, companion_layers=None):
+                 rel_sigma=0.15, clip_norm=10.0, companion_weight=0.01, companion_layers=None,
+                 bandwidth_rule="paper"):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose, backbone=backbone, input_shape=input_shape, n_hidden=n_hidden,
                          batch_norm=batch_norm, padding=padding, mlp_hidden=mlp_hidden, rel_sigma=rel_sigma,
-                         clip_norm=clip_norm)
+                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule)
         self.companion_weight, self.companion_layers = companion_weight, companion_layers
 
     def _default_companion_layers(self, net: nn.Module) -> list[str]:
@@ -113,7 +118,8 @@ class DTKC(DDC):
 
     def _companions(self, net: nn.Module) -> CompanionObjectives:
         layers = self.companion_layers if self.companion_layers is not None else self._default_companion_layers(net)
-        return CompanionObjectives(net, layers, weight=self.companion_weight, rel_sigma=self.rel_sigma)
+        return CompanionObjectives(net, layers, weight=self.companion_weight, rel_sigma=self.rel_sigma,
+                                   rule=self.bandwidth_rule)
 
 # %% ../nbs/12_dtkc.ipynb #ec90dba7
 class RDTKC(RDDC):
@@ -121,14 +127,24 @@ class RDTKC(RDDC):
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, gru_hidden=32, gru_layers=2,
                  bidirectional=True, n_hidden=100, batch_norm=True, rel_sigma=0.15, clip_norm=10.0,
-                 companion_weight=0.01, companion_layers=None):
+                 companion_weight=0.01, companion_layers=None, bandwidth_rule="paper"):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose, gru_hidden=gru_hidden, gru_layers=gru_layers, bidirectional=bidirectional,
-                         n_hidden=n_hidden, batch_norm=batch_norm, rel_sigma=rel_sigma, clip_norm=clip_norm)
+                         n_hidden=n_hidden, batch_norm=batch_norm, rel_sigma=rel_sigma, clip_norm=clip_norm,
+                         bandwidth_rule=bandwidth_rule)
         self.companion_weight, self.companion_layers = companion_weight, companion_layers
 
     def _companions(self, net: nn.Module) -> CompanionObjectives:
         layers = self.companion_layers
         if layers is None: layers = [f"backbone.last_hidden.{l}" for l in range(self.gru_layers)]
-        return CompanionObjectives(net, layers, weight=self.companion_weight, rel_sigma=self.rel_sigma)
+        return CompanionObjectives(net, layers, weight=self.companion_weight, rel_sigma=self.rel_sigma,
+                                   rule=self.bandwidth_rule)
+
+# %% ../nbs/12_dtkc.ipynb #503ccc0b
+def kernel_neighbours(K: torch.Tensor) -> torch.Tensor:
+    "Effective number of neighbours Σ_{j≠i} K_ij of each sample (n,) in a kernel matrix K (n, n): 0 for K = I."
+    K = as_float_tensor(K, "K", ndim=2)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError(f"K must be a square (n, n) kernel matrix, got shape {tuple(K.shape)}")
+    return K.sum(1) - K.diagonal()
