@@ -9,11 +9,15 @@ the lowest final unsupervised loss; labels are never used to choose it).
     python benchmarks/paired_restarts.py nbs/results/paper2/table2_cpu-r20.csv --pair ddc dtkc
     python benchmarks/paired_restarts.py nbs/results/paper2/table5_cpu-r20.csv --pair rddc rdtkc
     python benchmarks/paired_restarts.py A.csv B.csv --pair rddc rdtkc --pool   # runs of one schedule, other seeds
+    python benchmarks/paired_restarts.py A.csv B.csv --pair dtkc@cpu-r20 dtkc@cpu-r20-ref   # one method, two settings
 
 `--pool` joins runs of different settings (e.g. `cpu-r3-e100-trim` and `cpu-r4-e100-trim`: the same schedule,
 restart seeds `restart_seeds(0, 3)` and `restart_seeds(0, 4)`). Those share seeds, and a seed under one schedule is
 one restart, so each seed counts once (from the first file that has it; the repeats are listed); Best is the
 lowest-loss restart over all of them.
+
+`METHOD@SETTING` on both sides of `--pair` compares runs of two settings that used the same seeds (e.g. the same
+schedule with another bandwidth rule), restart by restart.
 """
 import argparse
 import math
@@ -49,6 +53,22 @@ def pool_settings(df: pd.DataFrame, settings: list[str]) -> pd.DataFrame:
     return df[~repeated].drop(columns="_order").assign(setting="+".join(settings))
 
 
+def pair_across_settings(df: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    """The rows of FIRST and SECOND, given as METHOD@SETTING, each method renamed to its token and both under one
+    setting label 'S1 vs S2', so that a method can be paired with itself (or another) across two run settings."""
+    parts = []
+    for token in (first, second):
+        method, at, setting = token.partition("@")
+        if not at:
+            raise ValueError(f"{token!r}: give both sides of --pair as METHOD@SETTING, or neither")
+        rows = df[(df.method == method) & (df.setting == setting)]
+        if rows.empty:
+            raise ValueError(f"no rows of method {method!r} in setting {setting!r}")
+        parts.append(rows.assign(method=token))
+    label = " vs ".join(t.partition("@")[2] for t in (first, second))
+    return pd.concat(parts, ignore_index=True).assign(setting=label)
+
+
 def summarize(pairs: pd.DataFrame, best: dict, first: str, second: str, metrics=("acc", "nmi")) -> list[dict]:
     "Paired statistics per dataset and metric; `best` = `summarize_protocol` of all runs, for the Best-by-loss values."
     out = []
@@ -76,6 +96,11 @@ def main(argv=None):
     ap.add_argument("--pool", action="store_true", help="pool the pairs of several settings (same schedule, other seeds)")
     args = ap.parse_args(argv)
     df = pd.concat([pd.read_csv(path) for path in args.csv], ignore_index=True)
+    if "@" in args.pair[0] or "@" in args.pair[1]:
+        try:
+            df = pair_across_settings(df, *args.pair)
+        except ValueError as err:
+            sys.exit(str(err))
     if args.setting is not None:
         df = df[df.setting == args.setting]
     settings = sorted(df.setting.unique())
