@@ -2,7 +2,7 @@
 
 For a DTKC network (paper 2's CNN) on MNIST, per bandwidth setting: the effective number of neighbours per sample
 Σ_{j≠i} κ_ij of each block kernel and of DDC's hidden-layer kernel (`clusterrep.dtkc.kernel_neighbours`; 0 for the
-identity matrix), and the distance between the gradient of the companion objectives (both blocks, weight 1) and the
+identity matrix), and (`clusterrep.dtkc.companion_gradient_share`) the distance between the gradient of the companion objectives (both blocks, weight 1) and the
 gradient of 2·d_cs(A, I) — what the companions reduce to when their kernels are the identity — relative to the
 latter, over all network weights. Medians over `--batches` random batches of 120 training images. Measured on the
 freshly initialised network and after `DTKC(n_clusters=10, max_epochs=EPOCHS, random_state=0).fit` on the first
@@ -20,29 +20,20 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clusterrep.data import load_dataset  # noqa: E402
-from clusterrep.divergence import companion_loss  # noqa: E402
-from clusterrep.dtkc import DTKC, CompanionObjectives, kernel_neighbours, layer_kernel  # noqa: E402
+from clusterrep.dtkc import (DTKC, CompanionObjectives, companion_gradient_share, kernel_neighbours,  # noqa: E402
+                             layer_kernel)
 
 BLOCKS = ["backbone.block1", "backbone.block2"]
 SETTINGS = [("paper", 0.15), ("reference", 0.15), ("paper", 0.5), ("paper", 1.0)]
 
 
-def flat_grad(loss, params) -> torch.Tensor:
-    grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
-    return torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(grads, params)])
-
-
 def measure(net, xb, rule: str, rel_sigma: float) -> dict:
     "Neighbours per sample (blocks, hidden) and the companions' gradient distance from 2·d_cs(A, I), one batch."
-    params = list(net.parameters())
-    with CompanionObjectives(net, BLOCKS, weight=1.0, rel_sigma=rel_sigma, rule=rule) as co:
-        A, hidden = net(xb)
-        kernels = co.kernels()
-        g_co = flat_grad(co.loss(A), params)
-        g_id = flat_grad(2 * companion_loss(A, torch.eye(len(A))), params)
-    out = {b: float(kernel_neighbours(K.detach()).mean()) for b, K in kernels.items()}
-    out["hidden"] = float(kernel_neighbours(layer_kernel(hidden.detach(), rel_sigma, rule)).mean())
-    out["share"] = float((g_co - g_id).norm() / g_id.norm())
+    with CompanionObjectives(net, BLOCKS, rel_sigma=rel_sigma, rule=rule) as co, torch.no_grad():
+        _, hidden = net(xb)
+        out = {b: float(kernel_neighbours(K).mean()) for b, K in co.kernels().items()}
+    out["hidden"] = float(kernel_neighbours(layer_kernel(hidden, rel_sigma, rule)).mean())
+    out["share"] = companion_gradient_share(net, xb, BLOCKS, rel_sigma, rule)
     return out
 
 

@@ -17,7 +17,7 @@ from .divergence import companion_loss
 from .ddc import DDC, RDDC
 
 # %% auto #0
-__all__ = ['layer_kernel', 'CompanionObjectives', 'DTKC', 'RDTKC', 'kernel_neighbours']
+__all__ = ['layer_kernel', 'CompanionObjectives', 'DTKC', 'RDTKC', 'kernel_neighbours', 'companion_gradient_share']
 
 # %% ../nbs/12_dtkc.ipynb #cb8b4725
 def layer_kernel(Y: torch.Tensor, rel_sigma: float = 0.15, rule: str = "paper") -> torch.Tensor:
@@ -148,3 +148,18 @@ def kernel_neighbours(K: torch.Tensor) -> torch.Tensor:
     if K.shape[0] != K.shape[1]:
         raise ValueError(f"K must be a square (n, n) kernel matrix, got shape {tuple(K.shape)}")
     return K.sum(1) - K.diagonal()
+
+def companion_gradient_share(net: nn.Module, x: torch.Tensor, layer_names: Sequence[str], rel_sigma: float = 0.15,
+                             rule: str = "paper", lengths: torch.Tensor | None = None) -> float:
+    """How much the companions on `layer_names` depend on those layers' outputs, on one batch `x`:
+    ‖∇θ Σ_l d_cs(A, K_l) − ∇θ L·d_cs(A, I)‖ / ‖∇θ L·d_cs(A, I)‖ over all weights θ of `net` (L layers). 0 when every
+    layer kernel is the identity (the companions then see only A); large when the kernels depend on the features."""
+    params = [p for p in net.parameters() if p.requires_grad]
+    def flat_grad(loss):
+        grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+        return torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(grads, params)])
+    with CompanionObjectives(net, layer_names, weight=1.0, rel_sigma=rel_sigma, rule=rule) as co:
+        A, _ = net(x) if lengths is None else net(x, lengths)
+        g_companions = flat_grad(co.loss(A))
+        g_identity = flat_grad(len(co.layer_names) * companion_loss(A, torch.eye(len(A), dtype=A.dtype, device=A.device)))
+    return float((g_companions - g_identity).norm() / g_identity.norm())
