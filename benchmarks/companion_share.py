@@ -4,7 +4,9 @@ Per bandwidth setting: the effective number of neighbours per sample Σ_{j≠i} 
 DDC's hidden-layer kernel (`clusterrep.dtkc.kernel_neighbours`; 0 for the identity matrix), and
 (`clusterrep.dtkc.companion_gradient_share`) the distance between the gradient of the companion objectives (all
 companion layers, weight 1) and the gradient of L·d_cs(A, I) — what the companions reduce to when their kernels are
-the identity — relative to the latter, over all network weights. Medians over `--batches` random batches of 120.
+the identity — relative to the latter, over all network weights; and how large the companions' part of the training
+gradient is: ‖∇ λ·Σ_l d_cs(A, K_l)‖ / ‖∇ L_DDC‖ at the estimators' λ = 0.01. Medians over `--batches` random
+batches of 120.
 
 - `--model dtkc` (default): paper 2's CNN on MNIST, companions on both conv blocks (tensor kernels); trained with
   `DTKC(n_clusters=10, max_epochs=EPOCHS, random_state=0)` on the first 100 training images per class (the cpu
@@ -26,6 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from clusterrep.data import load_dataset  # noqa: E402
+from clusterrep.ddc import ddc_objective  # noqa: E402
 from clusterrep.dtkc import (DTKC, RDTKC, CompanionObjectives, companion_gradient_share,  # noqa: E402
                              kernel_neighbours, layer_kernel)
 
@@ -46,13 +49,25 @@ def load(model: str):
     return data.X, data.lengths
 
 
-def measure(net, xb, lb, layers, rule: str, rel_sigma: float) -> dict:
-    "Neighbours per sample (companion layers, hidden) and the companions' gradient distance from L·d_cs(A, I)."
+def gradient_norm(net, loss) -> float:
+    "‖∇θ loss‖ over all trainable weights of `net`."
+    params = [p for p in net.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+    return float(torch.sqrt(sum((g ** 2).sum() for g in grads if g is not None)))
+
+
+def measure(net, xb, lb, layers, rule: str, rel_sigma: float, weight: float) -> dict:
+    """Neighbours per sample (companion layers, hidden), the companions' gradient distance from L·d_cs(A, I), and
+    the size of the λ-weighted companions' gradient relative to the DDC loss's."""
     with CompanionObjectives(net, layers, rel_sigma=rel_sigma, rule=rule) as co, torch.no_grad():
         _, hidden = net(xb) if lb is None else net(xb, lb)
         out = {name: float(kernel_neighbours(K).mean()) for name, K in co.kernels().items()}
     out["hidden"] = float(kernel_neighbours(layer_kernel(hidden, rel_sigma, rule)).mean())
     out["share"] = companion_gradient_share(net, xb, layers, rel_sigma, rule, lengths=lb)
+    with CompanionObjectives(net, layers, weight=weight, rel_sigma=rel_sigma, rule=rule) as co:
+        A, hidden = net(xb) if lb is None else net(xb, lb)
+        ddc_loss, _ = ddc_objective(A, hidden, rel_sigma, rule)
+        out["relative"] = gradient_norm(net, co.loss(A)) / gradient_norm(net, ddc_loss)
     return out
 
 
@@ -77,15 +92,16 @@ def main(argv=None):
     nets[f"trained {args.epochs} epochs"] = est.fit(X, **fit_kwargs).net_
     print(f"{Estimator.__name__}, {title}; {args.batches} batches of 120; medians over batches")
     print(f"| network | rule | σ̃ | neighbours {' | '.join(layers)} | hidden | "
-          "‖∇companions − ∇L·d_cs(A,I)‖ / ‖∇L·d_cs(A,I)‖ |")
-    print("|---|---|---|" + "---|" * len(layers) + "---|---|")
+          f"‖∇companions − ∇L·d_cs(A,I)‖ / ‖∇L·d_cs(A,I)‖ | ‖∇λ·companions‖ / ‖∇L_DDC‖ (λ = {est.companion_weight}) |")
+    print("|---|---|---|" + "---|" * len(layers) + "---|---|---|")
     for name, net in nets.items():
         net.train()
         for rule, rel_sigma in SETTINGS:
-            rows = [measure(net, xb, lb, layers, rule, rel_sigma) for xb, lb in batches]
+            rows = [measure(net, xb, lb, layers, rule, rel_sigma, est.companion_weight) for xb, lb in batches]
             med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
             cells = " | ".join(f"{med[layer]:.2g}" for layer in layers)
-            print(f"| {name} | {rule} | {rel_sigma} | {cells} | {med['hidden']:.2g} | {med['share']:.2g} |")
+            print(f"| {name} | {rule} | {rel_sigma} | {cells} | {med['hidden']:.2g} | {med['share']:.2g} | "
+                  f"{med['relative']:.2g} |")
 
 
 if __name__ == "__main__":
