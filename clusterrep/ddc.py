@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import check_sequence_lengths
 from .kernels import BANDWIDTH_RULES, gaussian_kernel
-from .divergence import ddc_loss
+from .divergence import CS_NORMALIZATIONS, ddc_loss
 from .training import (DeepClusterer, EarlyStopping, RunResult, check_data, init_parameters_,
                                  make_generators, minibatches)
 
@@ -175,12 +175,13 @@ class DDCNet(nn.Module):
         return self.head(f)
 
 # %% ../nbs/11_ddc.ipynb #345dab2b
-def ddc_objective(A: torch.Tensor, hidden: torch.Tensor, rel_sigma: float = 0.15,
-                  rule: str = "paper") -> tuple[torch.Tensor, dict]:
-    "DDC loss L1 + L2 + L3 of soft assignments `A` (n, k) and hidden representations (n, h); `rule`: bandwidth rule."
+def ddc_objective(A: torch.Tensor, hidden: torch.Tensor, rel_sigma: float = 0.15, rule: str = "paper",
+                  normalization: str = "pairs") -> tuple[torch.Tensor, dict]:
+    """DDC loss L1 + L2 + L3 of soft assignments `A` (n, k) and hidden representations (n, h); `rule`: bandwidth
+    rule; `normalization`: the constant of L1 and L3 ('pairs' = C(k, 2)⁻¹, 'k' = DDC's original 1/k)."""
     if A.shape[0] < 2:
         raise ValueError(f"the DDC loss needs at least 2 samples in a batch, got {A.shape[0]}")
-    total, terms = ddc_loss(A, hidden, rel_sigma=rel_sigma, rule=rule)
+    total, terms = ddc_loss(A, hidden, rel_sigma=rel_sigma, rule=rule, normalization=normalization)
     if not torch.isfinite(total):
         raise FloatingPointError(f"non-finite DDC loss ({float(total)}); terms: "
                                  f"{ {k: float(v) for k, v in terms.items()} }")
@@ -246,19 +247,21 @@ class DDC(DeepClusterer):
 
     The paper's learning rate is 1e-4; the default 1e-3 with gradient clipping at 10 follows the reference code.
     `bandwidth_rule`: σ = rel_sigma · median distance ('paper') or 2σ² = rel_sigma · median squared distance
-    ('reference', the public code's form: a kernel ≈ 1.8× wider at rel_sigma = 0.15)."""
+    ('reference', the public code's form: a kernel ≈ 1.8× wider at rel_sigma = 0.15).
+    `cs_normalization`: the constant of L1 and L3, 'pairs' = C(k, 2)⁻¹ (DTKC's and the public code's) or 'k' = 1/k
+    (DDC's original form, the baseline paper 2 compares against)."""
     _input_ndim = (2, 4)
 
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, backbone="auto",
                  input_shape=None, n_hidden=100, batch_norm=True, padding="valid", mlp_hidden=(256,),
-                 rel_sigma=0.15, clip_norm=10.0, bandwidth_rule="paper"):
+                 rel_sigma=0.15, clip_norm=10.0, bandwidth_rule="paper", cs_normalization="pairs"):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose)
         self.backbone, self.input_shape, self.n_hidden, self.batch_norm = backbone, input_shape, n_hidden, batch_norm
         self.padding, self.mlp_hidden, self.rel_sigma, self.clip_norm = padding, mlp_hidden, rel_sigma, clip_norm
-        self.bandwidth_rule = bandwidth_rule
+        self.bandwidth_rule, self.cs_normalization = bandwidth_rule, cs_normalization
 
     # -- data ---------------------------------------------------------------------------------------
     def _reshape(self, X: np.ndarray) -> np.ndarray:
@@ -282,6 +285,8 @@ class DDC(DeepClusterer):
                              f"normalisation), got n_samples={len(X)}")
         if self.bandwidth_rule not in BANDWIDTH_RULES:
             raise ValueError(f"unknown bandwidth_rule {self.bandwidth_rule!r}; choose one of {BANDWIDTH_RULES}")
+        if self.cs_normalization not in CS_NORMALIZATIONS:
+            raise ValueError(f"unknown cs_normalization {self.cs_normalization!r}; choose one of {CS_NORMALIZATIONS}")
         if isinstance(self.batch_size, (int, np.integer)) and self.batch_size < max(self.n_clusters, 2):
             raise ValueError(f"batch_size={self.batch_size} is smaller than n_clusters={self.n_clusters}: every "
                              "mini-batch must be able to hold all clusters")
@@ -329,7 +334,7 @@ class DDC(DeepClusterer):
     def _batch_loss(self, companions):
         def loss_fn(net, xb, lb):
             A, hidden = net(xb, lb)
-            loss, terms = ddc_objective(A, hidden, self.rel_sigma, self.bandwidth_rule)
+            loss, terms = ddc_objective(A, hidden, self.rel_sigma, self.bandwidth_rule, self.cs_normalization)
             if companions is not None:
                 co = companions.loss(A)
                 loss, terms = loss + co, {**terms, "companion": co}
@@ -396,11 +401,11 @@ class RDDC(DDC):
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, gru_hidden=32, gru_layers=2,
                  bidirectional=True, n_hidden=100, batch_norm=True, rel_sigma=0.15, clip_norm=10.0,
-                 bandwidth_rule="paper"):
+                 bandwidth_rule="paper", cs_normalization="pairs"):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose, n_hidden=n_hidden, batch_norm=batch_norm, rel_sigma=rel_sigma,
-                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule)
+                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization)
         self.gru_hidden, self.gru_layers, self.bidirectional = gru_hidden, gru_layers, bidirectional
 
     def _lengths(self, X, lengths):
