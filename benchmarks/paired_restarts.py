@@ -17,7 +17,11 @@ one restart, so each seed counts once (from the first file that has it; the repe
 lowest-loss restart over all of them.
 
 `METHOD@SETTING` on both sides of `--pair` compares runs of two settings that used the same seeds (e.g. the same
-schedule with another bandwidth rule), restart by restart.
+schedule with another bandwidth rule), restart by restart. `METHOD@S1+S2` pools a method's runs of several settings
+first (each seed once, as `--pool` does), e.g. 20 and 40 restarts of the same schedule on each side:
+
+    python benchmarks/paired_restarts.py A.csv B.csv C.csv D.csv --pair ddc@cpu-r20-s0.5+cpu-r40-s0.5 \
+        dtkc@cpu-r20-s0.5-l1+cpu-r40-s0.5-l1
 """
 import argparse
 import math
@@ -61,9 +65,12 @@ def pair_across_settings(df: pd.DataFrame, first: str, second: str) -> pd.DataFr
         method, at, setting = token.partition("@")
         if not at:
             raise ValueError(f"{token!r}: give both sides of --pair as METHOD@SETTING, or neither")
-        rows = df[(df.method == method) & (df.setting == setting)]
+        pooled = setting.split("+")          # S1+S2: the method's runs of both settings, each seed once
+        rows = df[(df.method == method) & df.setting.isin(pooled)]
         if rows.empty:
             raise ValueError(f"no rows of method {method!r} in setting {setting!r}")
+        if len(pooled) > 1:
+            rows = pool_settings(rows, pooled)
         parts.append(rows.assign(method=token))
     label = " vs ".join(t.partition("@")[2] for t in (first, second))
     return pd.concat(parts, ignore_index=True).assign(setting=label)
