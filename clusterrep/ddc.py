@@ -249,7 +249,7 @@ class DDC(DeepClusterer):
     `bandwidth_rule`: σ = rel_sigma · median distance ('paper') or 2σ² = rel_sigma · median squared distance
     ('reference', the public code's form: a kernel ≈ 1.8× wider at rel_sigma = 0.15).
     `cs_normalization`: the constant of L1 and L3, 'pairs' = C(k, 2)⁻¹ (DTKC's and the public code's) or 'k' = 1/k
-    (DDC's original form, the baseline paper 2 compares against)."""
+    (DDC's original form, as paper 2 §III writes it; loss values of the two are on different scales)."""
     _input_ndim = (2, 4)
 
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
