@@ -204,9 +204,13 @@ def cluster_batches(n: int, batch_size: int, min_size: int, generator: torch.Gen
 def train_clustering_net(net: nn.Module, batch_loss: Callable, X: torch.Tensor, *, lengths: torch.Tensor | None,
                          n_clusters: int, seed: int, max_epochs: int = 100, batch_size: int = 120,
                          lr: float = 1e-3, patience: int = 30, clip_norm: float | None = 10.0,
-                         verbose: bool = False) -> tuple[float, dict, list[float]]:
+                         verbose: bool = False,
+                         on_epoch_end: Callable[[int, nn.Module, float], None] | None = None
+                         ) -> tuple[float, dict, list[float]]:
     """Mini-batch Adam on `batch_loss(net, xb, lb) -> (loss, terms)`; early stopping on the epoch loss.
-    Returns (lowest epoch loss, state_dict of that epoch, per-epoch losses)."""
+    Returns (lowest epoch loss, state_dict of that epoch, per-epoch losses).
+    `on_epoch_end(epoch, net, epoch_loss)` is called after every epoch, to monitor training (the net goes back to
+    training mode at the next epoch; the callback must not change the weights)."""
     gen, _ = make_generators(seed)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     stopper = EarlyStopping(patience=patience)
@@ -228,6 +232,7 @@ def train_clustering_net(net: nn.Module, batch_loss: Callable, X: torch.Tensor, 
         if epoch_loss < best_loss:
             best_loss, best_state = epoch_loss, copy.deepcopy(net.state_dict())
         if verbose: print(f"epoch {epoch + 1:3d}  loss {epoch_loss:.4f}")
+        if on_epoch_end is not None: on_epoch_end(epoch, net, epoch_loss)
         if stopper.step(epoch_loss): break
     return best_loss, best_state, history
 
