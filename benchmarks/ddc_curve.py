@@ -10,6 +10,7 @@ evaluate: nothing here is selected by them.
 """
 import argparse
 import csv
+import os
 import time
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def curve(est: DDC, X: np.ndarray, y: np.ndarray) -> list[dict]:
     finally:
         if companions is not None: companions.remove()
     return rows
+
+
+def write_csv(rows: list[dict], path: Path):
+    "All rows so far, written through a temporary file (never a half-written CSV)."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader(); w.writerows(rows)
+    os.replace(tmp, path)
 
 
 def plot(rows: list[dict], path: Path, title: str):
@@ -117,11 +128,7 @@ def main():
                 print(f"  fit(): loss {fitted.loss_:.6f} acc {m['acc']:.4f} (curve: {best['loss']:.6f}, {best['acc']:.4f})")
                 if abs(fitted.loss_ - best["loss"]) > 1e-6 * abs(best["loss"]) or abs(m["acc"] - best["acc"]) > 1e-9:
                     raise SystemExit("the curve does not reproduce fit(): the script and the estimator disagree")
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with open(args.csv, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader(); w.writerows(rows)
+            if args.csv: write_csv(rows, args.csv)  # after every run, so an interrupted script keeps what it did
     if args.png:
         plot(rows, args.png, f"{args.dataset}, {len(y)} images, batch 120, Adam {args.lr:g}, σ̃ = {args.rel_sigma:g}")
 
