@@ -1,24 +1,23 @@
 """Learning curves of DDC and DTKC: the training loss and the ACC / NMI of the whole set after every epoch.
 
 Each (model, seed) pair is exactly one restart of `nbs/21_paper2_images.ipynb` (`DDC(n_init=1, random_state=seed)`
-with the cpu preset's schedule), re-run with `train_clustering_net`'s `on_epoch_end` hook, so the lowest-loss epoch
-reproduces the notebook's row for that seed (the script checks it against a plain `fit` with `--check`). Labels only
-evaluate: nothing here is selected by them.
+with the cpu preset's schedule), run through the estimator's own restart with an `on_epoch_end` hook, so the
+lowest-loss epoch reproduces the notebook's row for that seed (`--check` also compares it with a plain `fit`).
+Labels only evaluate: nothing here is selected by them.
 
-    CLUSTERREP_DATA=../shared/data python benchmarks/ddc_curve.py --n-per-class 1000 --epochs 30 \
-        --seeds 579362555 1097657231 --csv benchmarks/results/ddc_curve.csv --png nbs/figures/ddc_curve.png
+    CLUSTERREP_DATA=../shared/data python benchmarks/ddc_curve.py --n-per-class 1000 --epochs 30 --threads 1 \
+        --seeds 579362555 1097657231 --csv benchmarks/results/ddc_curve_p1000.csv --png nbs/figures/ddc_curve_p1000.png
 """
 import argparse
 import csv
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from clusterrep.data import load_dataset
-from clusterrep.ddc import DDC, predict_batches, train_clustering_net
+from clusterrep.data import atomic_write, load_dataset
+from clusterrep.ddc import DDC, predict_batches
 from clusterrep.dtkc import DTKC
 from clusterrep.metrics import evaluate
 from clusterrep.training import restart_seeds
@@ -33,11 +32,9 @@ def make_estimator(model: str, k: int, seed: int, args) -> DDC:
 
 
 def curve(est: DDC, X: np.ndarray, y: np.ndarray) -> list[dict]:
-    "Train one restart of `est` as its `fit` would, recording loss, ACC and NMI after every epoch."
+    "Train the single restart of `est` as its `fit` would, recording loss, ACC and NMI after every epoch."
     run_seed = restart_seeds(est.random_state, 1)[0]      # the seed `fit` gives its single restart
     Xt = torch.as_tensor(X)
-    net = est._build_net(X.shape[1:], run_seed)
-    companions = est._companions(net)
     rows, start = [], time.perf_counter()
 
     def record(epoch, net, loss):
@@ -46,23 +43,15 @@ def curve(est: DDC, X: np.ndarray, y: np.ndarray) -> list[dict]:
                          seconds=round(time.perf_counter() - start, 1)))
         print(f"  epoch {epoch + 1:3d} loss {loss:.5f} acc {rows[-1]['acc']:.3f} nmi {rows[-1]['nmi']:.3f}", flush=True)
 
-    try:
-        train_clustering_net(net, est._batch_loss(companions), Xt, lengths=None, n_clusters=est.n_clusters,
-                             seed=run_seed, max_epochs=est.max_epochs, batch_size=est.batch_size, lr=est.lr,
-                             patience=est.patience, clip_norm=est.clip_norm, on_epoch_end=record)
-    finally:
-        if companions is not None: companions.remove()
+    est._fit_once(X, run_seed, on_epoch_end=record)
     return rows
 
 
 def write_csv(rows: list[dict], path: Path):
-    "All rows so far, written through a temporary file (never a half-written CSV)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
+    "All rows so far, written atomically (never a half-written CSV)."
+    with atomic_write(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader(); w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def plot(rows: list[dict], path: Path, title: str):
@@ -104,7 +93,7 @@ def main():
     p.add_argument("--models", nargs="+", default=["ddc", "dtkc"], choices=sorted(MODELS))
     p.add_argument("--seeds", nargs="+", type=int, default=restart_seeds(0, 2))
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--check", action="store_true", help="also fit each restart with `fit` and compare the labels")
+    p.add_argument("--check", action="store_true", help="also fit each restart with `fit` and compare its loss and ACC")
     p.add_argument("--csv", type=Path, default=None)
     p.add_argument("--png", type=Path, default=None)
     args = p.parse_args()

@@ -346,7 +346,8 @@ class DDC(DeepClusterer):
             return loss, terms
         return loss_fn
 
-    def _fit_once(self, X, seed, lengths=None) -> RunResult:
+    def _fit_once(self, X, seed, lengths=None, on_epoch_end=None) -> RunResult:
+        "One restart; `on_epoch_end(epoch, net, loss)` monitors its training (see `train_clustering_net`)."
         lengths = self._lengths(X, lengths)
         net = self._build_net(X.shape[1:], seed)
         Xt = self._tensor(X)
@@ -359,7 +360,8 @@ class DDC(DeepClusterer):
             loss, state, history = train_clustering_net(
                 net, self._batch_loss(companions), Xt, lengths=lengths, n_clusters=self.n_clusters, seed=seed,
                 max_epochs=self.max_epochs, batch_size=self.batch_size or len(X), lr=self.lr,
-                patience=self.patience, clip_norm=self.clip_norm, verbose=self.verbose)
+                patience=self.patience, clip_norm=self.clip_norm, verbose=self.verbose,
+                on_epoch_end=on_epoch_end)
         except FloatingPointError as err:
             warnings.warn(f"restart with seed {seed} stopped: {err}")
             return RunResult(loss=math.inf, state=None, history=[], labels=np.zeros(len(X), np.int64), seed=seed)
