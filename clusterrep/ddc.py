@@ -395,6 +395,21 @@ class DDC(DeepClusterer):
         _, z = predict_batches(self.net_, self._tensor(X), self._lengths(X, lengths))
         return z.cpu().numpy()
 
+    def fit(self, X, y=None, on_epoch_end=None, **fit_params):
+        """Fit `n_init` restarts and keep the one with the lowest final loss (`y` is ignored).
+
+        `on_epoch_end(epoch, net, loss)`, if given, is called after every epoch of every restart (restarts run one
+        after the other; `epoch` counts from 0 in each) with the network and the epoch's mean loss, to monitor
+        training. It must not change the weights; to predict, put the net in eval mode (training switches it back)."""
+        if on_epoch_end is not None:
+            if not callable(on_epoch_end):
+                raise TypeError(f"on_epoch_end must be a callable (epoch, net, loss), got {type(on_epoch_end).__name__}")
+            if self.n_jobs not in (None, 1):
+                raise ValueError(f"on_epoch_end runs in this process, but n_jobs={self.n_jobs!r} would run the restarts "
+                                 "in worker processes; use n_jobs=None with a callback")
+            fit_params["on_epoch_end"] = on_epoch_end
+        return super().fit(X, y, **fit_params)
+
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
         "Fit and return `labels_`."
         return self.fit(X, y, **fit_params).labels_
@@ -421,12 +436,12 @@ class RDDC(DDC):
     def _make_backbone(self, sample_shape: tuple) -> nn.Module:
         return GRUBackbone(sample_shape[-1], self.gru_hidden, self.gru_layers, self.bidirectional)
 
-    def fit(self, X, y=None, lengths=None):
-        "Fit on zero-padded sequences X (n, T, F) with per-sequence `lengths` (None: all T steps)."
+    def fit(self, X, y=None, lengths=None, on_epoch_end=None):
+        "Fit on zero-padded sequences X (n, T, F) with per-sequence `lengths` (None: all T steps); `on_epoch_end` as in `DDC.fit`."
         X = self._check_fit_data(X)
         check_lengths(lengths, X.shape[0], X.shape[1])  # fail before any training
-        return super().fit(X, y, lengths=lengths)
+        return super().fit(X, y, on_epoch_end=on_epoch_end, lengths=lengths)
 
-    def fit_predict(self, X, y=None, lengths=None) -> np.ndarray:
+    def fit_predict(self, X, y=None, lengths=None, on_epoch_end=None) -> np.ndarray:
         "Fit and return `labels_`."
-        return self.fit(X, y, lengths=lengths).labels_
+        return self.fit(X, y, lengths=lengths, on_epoch_end=on_epoch_end).labels_
