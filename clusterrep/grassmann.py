@@ -46,7 +46,7 @@ def ridge_row_basis(M: torch.Tensor, rel_eps: float = DEFAULT_REL_EPS, abs_eps: 
 def row_basis(M: torch.Tensor, rtol: float | None = None) -> torch.Tensor:
     """Exact orthonormal row-space basis Vᵀ (..., p, q) of M (..., p, q), p ≤ q, from the SVD: rows for singular
     values ≤ rtol·s_max are zeroed, so VVᵀ is the projector even for rank-deficient M. For reference values only:
-    its gradient is NaN for repeated singular values."""
+    its gradient is NaN or huge for repeated singular values."""
     M = _check_matrices(M, "M")
     _, S, Vh = torch.linalg.svd(M, full_matrices=False)
     if rtol is None:
