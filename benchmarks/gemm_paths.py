@@ -9,7 +9,11 @@ peak, so only a cheaper arithmetic could shorten them. This script times the can
   result has only 8 significant bits; a split-precision scheme would need a float32 output);
 * int8 with int32 accumulation (`torch._int_mm`), exact, the building block of an Ozaki-style split scheme,
   which needs at least four such products to reach float32 accuracy;
-* float8 (`torch._scaled_mm`, float32 output).
+* float8 (`torch._scaled_mm`, float32 output);
+* float32 in and out with oneDNN's implicit bfloat16 (`torch.backends.mkldnn.matmul.fp32_precision = "bf16"`):
+  the inputs are rounded to bfloat16 inside the product, which accumulates and returns float32. Alone it keeps
+  about 3 significant digits; the split W = W_hi + W_lo (both exact in bfloat16, three products) keeps float32-level
+  accuracy. Both are timed, with their largest error against a float64 product.
 
 It also reports whether torch offers a bfloat16 product with a float32 result on this CPU (`mm(out_dtype=)`,
 `mm(out=float32)`, mixed `addmm`), which any bfloat16 split scheme needs.
@@ -51,6 +55,32 @@ def float32_output_paths(a: torch.Tensor) -> dict[str, str]:
     return result
 
 
+def implicit_bf16_rows(W: torch.Tensor, S: torch.Tensor, repeats: int) -> list[tuple[str, float, float]]:
+    "Float32 products computed by oneDNN in bfloat16 (one product, and the three-product hi/lo split), with errors."
+    matmul = torch.backends.mkldnn.matmul
+    if not hasattr(matmul, "fp32_precision"):
+        return []
+    exact = (W.double() @ W.double().T).float()
+    scale = exact.abs().max().item()
+    hi, hi_s = W.bfloat16().float(), S.bfloat16().float()
+    lo, lo_s = (W - hi).bfloat16().float(), (S - hi_s).bfloat16().float()
+    split = lambda a_hi, a_lo, b_hi, b_lo: a_hi @ b_hi + (a_hi @ b_lo + a_lo @ b_hi)
+    before = matmul.fp32_precision
+    try:
+        matmul.fp32_precision = "bf16"
+        err_one = ((W @ W.T) - exact).abs().max().item() / scale
+        err_split = (split(hi, lo, hi.T, lo.T) - exact).abs().max().item() / scale
+        rows = [("float32 via oneDNN bf16", median_ms(lambda: W @ W.T, repeats), median_ms(lambda: S @ W, repeats)),
+                ("float32 via oneDNN bf16, hi/lo split", median_ms(lambda: split(hi, lo, hi.T, lo.T), repeats),
+                 median_ms(lambda: split(hi_s, lo_s, hi, lo), repeats))]
+    finally:
+        matmul.fp32_precision = before
+    err_ieee = ((W @ W.T) - exact).abs().max().item() / scale
+    print(f"largest error of W W^T relative to its largest entry: float32 {err_ieee:.0e}, "
+          f"oneDNN bf16 {err_one:.0e}, hi/lo split {err_split:.0e}")
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
@@ -74,6 +104,7 @@ def main(argv=None):
     rows.append(("float8 e4m3 (_scaled_mm, float32 out)", t_f8, float("nan")))
 
     print(f"torch {torch.__version__}, {args.threads} threads, CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    rows += implicit_bf16_rows(W, S, args.repeats)
     print(f"{'path':40s} {'W W^T (1200x320x1200)':>22s} {'S_w W (1200x1200x320)':>22s} {'speed vs float32':>17s}")
     base = rows[0][1]
     for name, t_gram, t_back in rows:
