@@ -36,7 +36,7 @@ class ModelSpec:
     help: str = ""
 
 _CNN = dict(flat=False, scale=True)
-# USPS's 16×16 images vanish in the paper CNN with 'valid' padding; notebook 21 runs it with 'same', and so do we
+# USPS's 16×16 images vanish in the paper CNN with 'valid' padding; notebook 21's experiments read this too
 _CNN_DATASETS = {"usps": dict(padding="same")}
 
 MODELS: dict[str, ModelSpec] = {
