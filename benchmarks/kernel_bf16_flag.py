@@ -1,0 +1,82 @@
+"""What torch's global bf16 switch for float32 matrix products does to the tensor kernels on an AMX CPU.
+
+`torch.backends.mkldnn.matmul.fp32_precision = "bf16"` makes float32 products compute in bfloat16 inside oneDNN
+(the CPU's counterpart of TF32 on GPUs). This script compares the kernel values, the squared tensor distances and
+the gradients of the kernel work (paper CNN, 120 MNIST test images, random init) under "ieee" and "bf16", then times
+the CNN step and the kernel work under both, alternating. Context for issue 3, not a library setting.
+
+    python benchmarks/kernel_bf16_flag.py --threads 2 --repeats 21
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kernel_speed import PaperCNN, load_batch  # noqa: E402  (also sets CLUSTERREP_DATA and the import path)
+
+import torch  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=21)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    from clusterrep.divergence import companion_loss, ddc_loss
+    from clusterrep.grassmann import pairwise_tensor_distances, tensor_kernel
+
+    X = torch.as_tensor(load_batch()[0])
+    torch.manual_seed(0)
+    net = PaperCNN(10)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    with torch.no_grad():
+        y1, y2, _, A = net(X)
+
+    def cnn_step():
+        _, _, h, a = net(X)
+        opt.zero_grad()
+        ddc_loss(a, h)[0].backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+        opt.step()
+
+    def kernel_work():
+        b1, b2 = y1.clone().requires_grad_(), y2.clone().requires_grad_()
+        K1, K2 = tensor_kernel(b1), tensor_kernel(b2)
+        (companion_loss(A, K1) + companion_loss(A, K2)).backward()
+        return {"kernel, block 1": K1.detach(), "kernel, block 2": K2.detach(),
+                "gradient, block 1": b1.grad, "gradient, block 2": b2.grad}
+
+    def precision(value):
+        torch.backends.mkldnn.matmul.fp32_precision = value
+
+    precision("ieee")
+    exact, d2_exact = kernel_work(), pairwise_tensor_distances(y1)
+    precision("bf16")
+    low, d2_low = kernel_work(), pairwise_tensor_distances(y1)
+    print(f"torch {torch.__version__}, {args.threads} threads; difference bf16 vs ieee, relative to the largest entry:")
+    for name in exact:
+        print(f"  {name:18s} {((low[name] - exact[name]).abs().max() / exact[name].abs().max()).item():.1e}")
+    i, j = torch.triu_indices(len(y1), len(y1), 1)
+    rel = ((d2_low - d2_exact).abs() / d2_exact)[i, j]
+    print(f"  squared tensor distances, block 1, per pair: median {rel.median().item():.1e}, max {rel.max().item():.1e}")
+
+    times = {"ieee": ([], []), "bf16": ([], [])}
+    for r in range(args.repeats):
+        for value in (("ieee", "bf16") if r % 2 else ("bf16", "ieee")):
+            precision(value)
+            for fn, store in ((cnn_step, times[value][0]), (kernel_work, times[value][1])):
+                t0 = time.perf_counter()
+                fn()
+                store.append(time.perf_counter() - t0)
+    precision("ieee")
+    for value, (cnn, kern) in times.items():
+        ratio = statistics.median(k / c for k, c in zip(kern, cnn))
+        print(f"{value}: CNN step {1e3 * statistics.median(cnn):.1f} ms, kernel work {1e3 * statistics.median(kern):.1f} ms, "
+              f"kernels / CNN step {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    main()
