@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from kernel_speed import PaperCNN, load_batch  # noqa: E402  (also sets CLUSTERREP_DATA and the import path)
+from kernel_speed import ddc_train_step, paper_cnn_setup  # noqa: E402  (also sets CLUSTERREP_DATA and the import path)
 
 import torch  # noqa: E402
 
@@ -60,20 +60,10 @@ def main(argv=None):
     from clusterrep.divergence import companion_loss
     old = load_old_grassmann(args.rev)
 
-    X = torch.as_tensor(load_batch()[0])
-    torch.manual_seed(0)
-    net = PaperCNN(10)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    with torch.no_grad():
-        y1, y2, _, A = net(X)
+    X, net, opt, y1, y2, A = paper_cnn_setup()
 
     def cnn_step():
-        from clusterrep.divergence import ddc_loss
-        _, _, h, a = net(X)
-        opt.zero_grad()
-        ddc_loss(a, h)[0].backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
-        opt.step()
+        ddc_train_step(net, opt, X)
 
     def kernel_work(module):
         b1, b2 = y1.clone().requires_grad_(), y2.clone().requires_grad_()

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_speed import PaperCNN, load_batch  # noqa: E402  (also sets CLUSTERREP_DATA and the import path)
+from kernel_speed import ddc_train_step, paper_cnn_setup  # noqa: E402  (also sets CLUSTERREP_DATA and the import path)
 
 import torch  # noqa: E402
 
@@ -25,22 +25,13 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=21)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from clusterrep.divergence import companion_loss, ddc_loss
+    from clusterrep.divergence import companion_loss
     from clusterrep.grassmann import pairwise_tensor_distances, tensor_kernel
 
-    X = torch.as_tensor(load_batch()[0])
-    torch.manual_seed(0)
-    net = PaperCNN(10)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    with torch.no_grad():
-        y1, y2, _, A = net(X)
+    X, net, opt, y1, y2, A = paper_cnn_setup()
 
     def cnn_step():
-        _, _, h, a = net(X)
-        opt.zero_grad()
-        ddc_loss(a, h)[0].backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
-        opt.step()
+        ddc_train_step(net, opt, X)
 
     def kernel_work():
         b1, b2 = y1.clone().requires_grad_(), y2.clone().requires_grad_()

@@ -79,6 +79,27 @@ class PaperCNN(nn.Module):
         return y1, y2, h, torch.softmax(self.out(h), 1)
 
 
+def paper_cnn_setup(seed: int = 0):
+    "The benchmark batch X, a paper CNN initialised with `seed`, its Adam optimiser, and the batch's block outputs and soft assignments (no grad)."
+    X = torch.as_tensor(load_batch()[0])
+    torch.manual_seed(seed)
+    net = PaperCNN(10)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    with torch.no_grad():
+        y1, y2, _, A = net(X)
+    return X, net, opt, y1, y2, A
+
+
+def ddc_train_step(net: nn.Module, opt: torch.optim.Optimizer, X: torch.Tensor) -> None:
+    "One CNN training step on the DDC loss: forward, loss, backward, gradient clipping at 10, Adam update."
+    from clusterrep.divergence import ddc_loss
+    _, _, h, a = net(X)
+    opt.zero_grad()
+    ddc_loss(a, h)[0].backward()
+    nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+    opt.step()
+
+
 # --------------------------------------------------------------------------- the per-pair reference
 def reference_tensor_kernel(Y: torch.Tensor, rel_sigma: float = 0.15) -> torch.Tensor:
     "Straightforward tensor kernel: an SVD per sample and mode, a Python loop over pairs (transposition rule kept)."
