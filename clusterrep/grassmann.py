@@ -273,9 +273,9 @@ class _RidgeSqDists(torch.autograd.Function):
             W, dW = W.view(g * n, p, q), dW.view(g * n, p, q)
             R2 = Linv.mT @ dW                                                  # 2 H P̄
             R2Wt = R2 @ W.mT
-            ridge += (R2Wt * Linv.mT).sum((-2, -1)).view(g, n).sum(0) * (ctx.rel_eps / p)  # 2 tr S · ε_rel / D_m
+            ridge += (R2Wt * Linv.mT).sum((-2, -1)).view(g, n).sum(0) * (ctx.rel_eps / p)  # 2 tr S · ε_rel / p (p: rows after transposing)
             dX = _fold_add_(dX, R2.baddbmm_(R2Wt, W, alpha=-1).view(g, n, p, q), modes, transposed, X.shape)
-        # ε's term is -(2ε_rel/D_m) tr S · X_m per matricization: the same entries as X, so it is added to X's layout once
+        # ε's term is -(2ε_rel/p) tr S · X_m per matricization: the same entries as X, so it is added to X's layout once
         return dX.addcmul_(X, ridge.view(n, *[1] * (X.ndim - 1)), value=-1), None, None, None
 
 # %% ../nbs/03_grassmann.ipynb #02c45c1e
