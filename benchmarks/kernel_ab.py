@@ -60,7 +60,7 @@ def main(argv=None):
     from clusterrep.divergence import companion_loss
     old = load_old_grassmann(args.rev)
 
-    X, net, opt, y1, y2, A = paper_cnn_setup()
+    X, net, opt, y1, y2, A, _ = paper_cnn_setup()
 
     def cnn_step():
         ddc_train_step(net, opt, X)

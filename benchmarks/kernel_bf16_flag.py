@@ -28,7 +28,7 @@ def main(argv=None):
     from clusterrep.divergence import companion_loss
     from clusterrep.grassmann import pairwise_tensor_distances, tensor_kernel
 
-    X, net, opt, y1, y2, A = paper_cnn_setup()
+    X, net, opt, y1, y2, A, _ = paper_cnn_setup()
 
     def cnn_step():
         ddc_train_step(net, opt, X)

@@ -80,14 +80,16 @@ class PaperCNN(nn.Module):
 
 
 def paper_cnn_setup(seed: int = 0):
-    "The benchmark batch X, a paper CNN initialised with `seed`, its Adam optimiser, and the batch's block outputs and soft assignments (no grad)."
-    X = torch.as_tensor(load_batch()[0])
+    """The benchmark batch X, a paper CNN initialised with `seed`, its Adam optimiser, the batch's block outputs and
+    soft assignments (no grad), and where the batch came from."""
+    X_np, source = load_batch()
+    X = torch.as_tensor(X_np)
     torch.manual_seed(seed)
     net = PaperCNN(10)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     with torch.no_grad():
         y1, y2, _, A = net(X)
-    return X, net, opt, y1, y2, A
+    return X, net, opt, y1, y2, A, source
 
 
 def ddc_train_step(net: nn.Module, opt: torch.optim.Optimizer, X: torch.Tensor) -> None:
@@ -142,17 +144,9 @@ def main(argv=None):
 
     torch.set_num_threads(args.threads)
     from clusterrep.divergence import companion_loss, ddc_loss
-    from clusterrep.grassmann import _cheaper_route, pairwise_tensor_distances, tensor_kernel, transpose_tall
-    from clusterrep.kernels import matricize
+    from clusterrep.grassmann import pairwise_tensor_distances, tensor_kernel
 
-    X_np, source = load_batch()
-    X = torch.as_tensor(X_np)
-    torch.manual_seed(0)
-    net = PaperCNN(10)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    with torch.no_grad():
-        y1, y2, _, A = net(X)
-    y1, y2, A = y1.detach(), y2.detach(), A.detach()
+    X, net, opt, y1, y2, A, source = paper_cnn_setup()
 
     def train_step(lam: float):
         b1, b2, h, a = net(X)
