@@ -19,13 +19,20 @@ ratios. Variants:
                   ``--reference-repeats`` repeats, side by side with ``kernels_sub``, the library's
                   kernels on the same sub-batch; the speed-up is reported at that batch size.
 
+The minor page faults of each variant are printed too. With glibc's malloc defaults, memory one step frees is often
+handed back to the system and the next step to allocate pays first-touch page faults (thousands per step here); which
+step pays depends on the heap's state, so the ratio moves with it. `--keep-freed-memory` makes malloc keep freed
+memory (mallopt), so that neither step pays them: the compute-only ratio, stable from run to run.
+
     python benchmarks/kernel_speed.py --threads 2 --repeats 15
+    python benchmarks/kernel_speed.py --threads 2 --repeats 15 --keep-freed-memory
 """
 import argparse
 import json
 import math
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -120,10 +127,25 @@ def reference_tensor_kernel(Y: torch.Tensor, rel_sigma: float = 0.15) -> torch.T
 
 
 # --------------------------------------------------------------------------- timing
-def timed(fn) -> float:
-    t0 = time.perf_counter()
+def keep_freed_memory() -> None:
+    """Make glibc's malloc keep freed memory in the process (no trimming, no mmap for blocks up to 32 MiB), so that
+    neither the CNN step nor the kernel work pays first-touch page faults for memory another step handed back. With
+    glibc's defaults which step pays them depends on the heap's state, and moves either timing by 10-20 %."""
+    import ctypes
+    libc = ctypes.CDLL("libc.so.6")
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    if not (libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)):
+        raise RuntimeError("mallopt refused the settings")
+
+
+def timed(fn, faults: list | None = None) -> float:
+    "Wall time of fn(); with `faults`, also appends the minor page faults it caused (first touches of fresh memory)."
+    f0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
     fn()
-    return time.perf_counter() - t0
+    dt = time.perf_counter() - t0
+    if faults is not None:
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+    return dt
 
 
 def summary(xs):
@@ -138,11 +160,15 @@ def main(argv=None):
     ap.add_argument("--reference-n", type=int, default=40, help="images in the per-pair reference's sub-batch")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--lam", type=float, default=0.01)
+    ap.add_argument("--keep-freed-memory", action="store_true",
+                    help="glibc keeps freed memory (no first-touch page faults in either step): the compute-only ratio")
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's top operators of the kernel work")
     ap.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
+    if args.keep_freed_memory:
+        keep_freed_memory()
     from clusterrep.divergence import companion_loss, ddc_loss
     from clusterrep.grassmann import pairwise_tensor_distances, tensor_kernel
 
@@ -172,12 +198,12 @@ def main(argv=None):
     for _ in range(args.warmup):
         for name in ("cnn_step", "kernels", "dtkc_step"):
             variants[name]()
-    times = {k: [] for k in variants}
+    times, faults = {k: [] for k in variants}, {k: [] for k in variants}
     for r in range(args.repeats):
         for name, fn in variants.items():
             if name in ("kernels_sub", "reference") and r >= args.reference_repeats:
                 continue
-            times[name].append(timed(fn))
+            times[name].append(timed(fn, faults[name]))
         print(f"repeat {r + 1}/{args.repeats}: " + ", ".join(f"{k} {1e3 * v[-1]:.0f} ms" for k, v in times.items() if len(v) > r),
               flush=True)
     load_after = os.getloadavg()
@@ -222,8 +248,9 @@ def main(argv=None):
         "data": source, "batch": list(X.shape), "block_shapes": [list(y1.shape[1:]), list(y2.shape[1:])],
         "threads": args.threads, "repeats": args.repeats, "torch": torch.__version__,
         "python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-        "loadavg_before": load_before, "loadavg_after": load_after,
+        "keep_freed_memory": args.keep_freed_memory, "loadavg_before": load_before, "loadavg_after": load_after,
         "times_s": {k: summary(v) for k, v in times.items() if v},
+        "minor_page_faults": {k: summary(v) for k, v in faults.items() if v},
         "ratio_kernels_over_cnn_step": summary(ratio),
         "ratio_dtkc_step_over_cnn_step": summary(overhead),
         "speedup_over_reference": summary(speedup) if speedup else None, "reference_n": args.reference_n,
@@ -231,9 +258,12 @@ def main(argv=None):
         "reference_grad_finite": ref_finite, "kernels_grad_finite": fast_finite,
     }
     print(f"data: {source}; batch {tuple(X.shape)}; blocks {tuple(y1.shape[1:])}, {tuple(y2.shape[1:])}")
-    print(f"torch {torch.__version__}, {args.threads} threads, load average before {load_before[0]:.1f}, after {load_after[0]:.1f}")
+    print(f"torch {torch.__version__}, {args.threads} threads, load average before {load_before[0]:.1f}, after {load_after[0]:.1f}"
+          + (", freed memory kept by malloc" if args.keep_freed_memory else ", glibc malloc defaults"))
     for k, v in result["times_s"].items():
-        print(f"  {k:10s} median {1e3 * v['median']:8.1f} ms  (min {1e3 * v['min']:.1f}, max {1e3 * v['max']:.1f}, n={v['n']})")
+        pf = result["minor_page_faults"][k]
+        print(f"  {k:10s} median {1e3 * v['median']:8.1f} ms  (min {1e3 * v['min']:.1f}, max {1e3 * v['max']:.1f}, n={v['n']}); "
+              f"minor page faults median {pf['median']:.0f} (max {pf['max']:.0f})")
     print(f"(speed-up over the per-pair SVD reference measured on the first {args.reference_n} images)")
     for key in ("ratio_kernels_over_cnn_step", "ratio_dtkc_step_over_cnn_step", "speedup_over_reference"):
         v = result[key]
