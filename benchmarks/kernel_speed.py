@@ -132,7 +132,10 @@ def keep_freed_memory() -> None:
     neither the CNN step nor the kernel work pays first-touch page faults for memory another step handed back. With
     glibc's defaults which step pays them depends on the heap's state, and moves either timing by 10-20 %."""
     import ctypes
-    libc = ctypes.CDLL("libc.so.6")
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError as err:
+        raise SystemExit(f"--keep-freed-memory needs glibc's malloc (Linux): {err}") from err
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     if not (libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)):
         raise RuntimeError("mallopt refused the settings")
