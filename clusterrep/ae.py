@@ -4,19 +4,17 @@
 
 # %% auto #0
 __all__ = ['AE_CONFIGS', 'SKLEARN_EXPECTED_FAILED_CHECKS', 'SharedLinear', 'centred_first_layer', 'centred_squared_error',
-           'TensorizedAutoencoder', 'count_empty', 'batched_losses', 'TAE', 'PTAE', 'AE', 'make_autoencoder']
+           'TensorizedAutoencoder', 'batched_losses', 'TAE', 'PTAE', 'AE', 'make_autoencoder']
 
 # %% ../nbs/07_autoencoders.ipynb #def540e6
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import torch
 from torch import nn
 from sklearn.cluster import KMeans
 
-from .training import DeepClusterer, RunResult, make_generators
-from .tensorized import ClusterLinear, kmeanspp_init, lloyd_step, update_centers
+from .tensorized import ClusterLinear, ClusterSpecificEstimator, count_empty, lloyd_step
 
 # %% ../nbs/07_autoencoders.ipynb #c24c5d22
 def _uniform_(t: torch.Tensor, fan_in: int, generator: torch.Generator | None) -> torch.Tensor:
@@ -113,11 +111,6 @@ class TensorizedAutoencoder(nn.Module):
             h = layer(h if m == 0 else self.act(h))
         return h + centers[None]
 
-# %% ../nbs/07_autoencoders.ipynb #f4589eec
-def count_empty(losses: torch.Tensor) -> int:
-    "Number of clusters that no point would choose by smallest loss (those the Lloyd step must reseed)."
-    return int((torch.bincount(losses.argmin(1), minlength=losses.shape[1]) == 0).sum())
-
 # %% ../nbs/07_autoencoders.ipynb #165b3dd0
 @torch.no_grad()
 def batched_losses(model: TensorizedAutoencoder, X: torch.Tensor, centers: torch.Tensor, lam: float,
@@ -130,9 +123,9 @@ def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
     "Index of the nearest centre (k-means predict)."
     return (((Z[:, None, :] - centers[None]) ** 2).sum(-1)).argmin(1)
 
-class _ClusterAutoencoder(DeepClusterer):
-    "Shared machinery of AE, TAE and PTAE; subclasses say which layers are cluster-specific."
-    _tensorized = True
+class _ClusterAutoencoder(ClusterSpecificEstimator):
+    """AE, TAE and PTAE on the meta-algorithm of `clusterrep.tensorized.ClusterSpecificEstimator`: this class only
+    builds the network and gives its per-point, per-cluster loss; subclasses say which layers are cluster-specific."""
 
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = 1, lam: float = 0.1,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,
@@ -145,7 +138,6 @@ class _ClusterAutoencoder(DeepClusterer):
     # --- configuration ----------------------------------------------------------------
     def _first_specific(self): return 0
     def _embedding_dim(self) -> int: return self.embedding_dim
-    def _n_models(self) -> int: return self.n_clusters if self._tensorized else 1
 
     def _check_params(self, n_samples: int) -> None:
         super()._check_params(n_samples)
@@ -161,88 +153,40 @@ class _ClusterAutoencoder(DeepClusterer):
             raise ValueError(f"activation must be one of {list(_ACTIVATIONS)}, got {self.activation!r}")
         self._first_specific()
 
+    # --- what the meta-algorithm needs from a model -----------------------------------------
     def _build(self, generator: torch.Generator) -> TensorizedAutoencoder:
         return TensorizedAutoencoder(self.n_features_in_, tuple(self.hidden), int(self._embedding_dim()), self._n_models(),
                                      self._first_specific(), self.activation, self.bias, generator).to(self._torch_device)
 
-    # --- fitting --------------------------------------------------------------------
-    def _fit_once(self, X: np.ndarray, seed: int) -> RunResult:
-        g, _ = make_generators(seed)
-        Xt = self._tensor(X.reshape(len(X), -1))
-        model, k = self._build(g), self._n_models()
-        if self._tensorized:   # S from k-means++ on the input
-            centers, labels = update_centers(Xt, kmeanspp_init(Xt, k, g).labels, k)
-            st = SimpleNamespace(labels=labels, centers=centers, n_reseeded=0)
-        else:
-            st = SimpleNamespace(labels=torch.zeros(len(Xt), dtype=torch.long, device=Xt.device),
-                                 centers=Xt.mean(0, keepdim=True), n_reseeded=0)
-        seen = torch.zeros(len(Xt), k, dtype=Xt.dtype, device=Xt.device)
+    def _cluster_losses(self, model, X, centers):
+        return model.losses(X, centers, self.lam)[0]
 
-        def batch_loss(idx):
-            L, _, _ = model.losses(Xt[idx], st.centers, self.lam)
-            seen[idx] = L.detach()
-            return L.gather(1, st.labels[idx, None]).mean()
+    def _embed_all(self, model, X, centers):
+        return model.embed_all(X, centers)
 
-        def lloyd(epoch):
-            if self._tensorized and k > 1:
-                st.n_reseeded += count_empty(seen)
-                st.labels, st.centers = lloyd_step(Xt, seen)
-
-        history = self._train(model.parameters(), batch_loss, len(Xt), g, on_epoch_end=lloyd)
-        L, mse = batched_losses(model, Xt, st.centers, self.lam)
-        best = L.min(1)
-        state = dict(model=model.state_dict(), centers=st.centers, n_reseeded=st.n_reseeded,
-                     reconstruction_loss=float(mse.gather(1, best.indices[:, None]).mean()))
+    def _run_state(self, model, X, S, L, seed):
+        "Stores the reconstruction part of the loss; the plain AE labels by k-means on its embedding."
+        best = L.min(1).indices
+        mse = batched_losses(model, X, S.centers, self.lam)[1]
+        state = dict(reconstruction_loss=float(mse.gather(1, best[:, None]).mean()))
         if self._tensorized:
-            labels = best.indices.cpu().numpy()
-        else:
-            Z = model.embed_all(Xt, st.centers)[:, 0].detach().cpu().numpy()
-            km = KMeans(self.n_clusters, n_init=10, random_state=seed % (2**31 - 1)).fit(Z)
-            state['kmeans_centers'] = torch.as_tensor(km.cluster_centers_)
-            labels = _nearest(Z, km.cluster_centers_)
-        return RunResult(loss=float(best.values.mean()), state=state, history=history, labels=labels, seed=seed)
+            return best.cpu().numpy(), state
+        Z = model.embed_all(X, S.centers)[:, 0].detach().cpu().numpy()
+        km = KMeans(self.n_clusters, n_init=10, random_state=seed % (2**31 - 1)).fit(Z)
+        state['kmeans_centers'] = torch.as_tensor(km.cluster_centers_)
+        return _nearest(Z, km.cluster_centers_), state
 
-    def _set_fitted(self, best: RunResult) -> None:
-        s = best.state
-        model = self._build(torch.Generator().manual_seed(0))
-        model.load_state_dict(s['model'])
-        self.model_ = model.eval()
-        self.centers_ = torch.as_tensor(s['centers'], device=self._torch_device)
-        self.n_reseeded_ = int(s['n_reseeded'])
+    def _load_state(self, s: dict) -> None:
         self.reconstruction_loss_ = float(s['reconstruction_loss'])
         if 'kmeans_centers' in s:
             self.kmeans_centers_ = np.asarray(s['kmeans_centers'])
 
     # --- using a fitted model ---------------------------------------------------------------
-    def _X(self, X) -> torch.Tensor:
-        "X validated by `DeepClusterer` (fitted, finite, same features as in fit), flattened, as a tensor."
-        X = self._check_predict_data(X)
-        return self._tensor(X.reshape(len(X), -1))
-
-    def cluster_losses(self, X) -> np.ndarray:
-        "Loss L_ij of every point under every cluster's autoencoder: (n, k) (AE: (n, 1))."
-        Xt = self._X(X)  # validates (and checks fitted) first
-        return batched_losses(self.model_, Xt, self.centers_, self.lam)[0].cpu().numpy()
-
     def predict(self, X) -> np.ndarray:
         "Cluster of each point: eq. (2), the smallest loss (AE: nearest k-means centre of the embedding)."
         if not self._tensorized:
             return _nearest(self.transform(X), self.kmeans_centers_)
-        return self.cluster_losses(X).argmin(1)
-
-    @torch.no_grad()
-    def transform_all(self, X) -> np.ndarray:
-        "Representation of every point under every cluster: (n, k, h) (AE: (n, 1, h))."
-        Xt = self._X(X)
-        return torch.cat([self.model_.embed_all(Xt[s:s + 4096], self.centers_)
-                          for s in range(0, len(Xt), 4096)]).cpu().numpy()
-
-    def transform(self, X) -> np.ndarray:
-        "Representation of each point under its own cluster (eq. (2)): (n, h)."
-        Z = self.transform_all(X)
-        if not self._tensorized:
-            return Z[:, 0]
-        return Z[np.arange(len(Z)), self.cluster_losses(X).argmin(1)]
+        return super().predict(X)
 
     @torch.no_grad()
     def reconstruct(self, X) -> np.ndarray:
