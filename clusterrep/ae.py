@@ -12,7 +12,6 @@ import math
 import numpy as np
 import torch
 from torch import nn
-from sklearn.cluster import KMeans
 
 from .tensorized import ClusterLinear, ClusterSpecificEstimator, count_empty, lloyd_step
 
@@ -119,10 +118,6 @@ def batched_losses(model: TensorizedAutoencoder, X: torch.Tensor, centers: torch
     out = [model.losses(X[s:s + batch_size], centers, lam)[:2] for s in range(0, len(X), batch_size)]
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
 
-def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    "Index of the nearest centre (k-means predict)."
-    return (((Z[:, None, :] - centers[None]) ** 2).sum(-1)).argmin(1)
-
 class _ClusterAutoencoder(ClusterSpecificEstimator):
     """AE, TAE and PTAE on the meta-algorithm of `clusterrep.tensorized.ClusterSpecificEstimator`: this class only
     builds the network and gives its per-point, per-cluster loss; subclasses say which layers are cluster-specific."""
@@ -165,28 +160,15 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
         return model.embed_all(X, centers)
 
     def _run_state(self, model, X, S, L, seed):
-        "Stores the reconstruction part of the loss; the plain AE labels by k-means on its embedding."
-        best = L.min(1).indices
+        "The meta-algorithm's labels, plus the reconstruction part of the loss."
+        labels, state = super()._run_state(model, X, S, L, seed)
         mse = batched_losses(model, X, S.centers, self.lam)[1]
-        state = dict(reconstruction_loss=float(mse.gather(1, best[:, None]).mean()))
-        if self._tensorized:
-            return best.cpu().numpy(), state
-        Z = model.embed_all(X, S.centers)[:, 0].detach().cpu().numpy()
-        km = KMeans(self.n_clusters, n_init=10, random_state=seed % (2**31 - 1)).fit(Z)
-        state['kmeans_centers'] = torch.as_tensor(km.cluster_centers_)
-        return _nearest(Z, km.cluster_centers_), state
+        state['reconstruction_loss'] = float(mse.gather(1, L.min(1).indices[:, None]).mean())
+        return labels, state
 
     def _load_state(self, s: dict) -> None:
+        super()._load_state(s)
         self.reconstruction_loss_ = float(s['reconstruction_loss'])
-        if 'kmeans_centers' in s:
-            self.kmeans_centers_ = np.asarray(s['kmeans_centers'])
-
-    # --- using a fitted model ---------------------------------------------------------------
-    def predict(self, X) -> np.ndarray:
-        "Cluster of each point: eq. (2), the smallest loss (AE: nearest k-means centre of the embedding)."
-        if not self._tensorized:
-            return _nearest(self.transform(X), self.kmeans_centers_)
-        return super().predict(X)
 
     @torch.no_grad()
     def reconstruct(self, X) -> np.ndarray:

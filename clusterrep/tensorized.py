@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from sklearn.cluster import KMeans
 
 from .training import DeepClusterer, RunResult, make_generators
 
@@ -293,6 +294,10 @@ def alternate(X: torch.Tensor, S: Assignments, cluster_losses: Callable, train: 
     return train(batch_loss, lloyd_step_)
 
 # %% ../nbs/06_cluster_specific.ipynb #6e4eb4c3
+def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    "Index of the nearest centre (k-means predict)."
+    return (((Z[:, None, :] - centers[None]) ** 2).sum(-1)).argmin(1)
+
 class ClusterSpecificEstimator(DeepClusterer):
     """Paper 1's meta-algorithm as a scikit-learn estimator. A model supplies `_build(generator) -> nn.Module`,
     `_cluster_losses(model, X, centers) -> (n, k)` and `_embed_all(model, X, centers) -> (n, k, h)`; optionally
@@ -336,12 +341,20 @@ class ClusterSpecificEstimator(DeepClusterer):
         "Losses (n, k) without gradients, in chunks: what the Lloyd step, eq. (2) and the restart loss use."
         return all_cluster_losses(lambda xb, c: self._cluster_losses(model, xb, c), X, centers, self._eval_batch_size)
 
+    @torch.no_grad()
     def _run_state(self, model, X: torch.Tensor, S: Assignments, L: torch.Tensor, seed: int) -> tuple[np.ndarray, dict]:
-        "Labels of the finished restart and extra state to store (default: eq. (2), nothing extra)."
-        return L.argmin(1).cpu().numpy(), {}
+        """Labels of the finished restart and extra state to store: eq. (2); the plain model (one representation
+        for all points) labels by k-means (10 inits) on its embedding, as the paper's standard models do."""
+        if self._tensorized:
+            return L.argmin(1).cpu().numpy(), {}
+        Z = self._embed_all(model, X, S.centers)[:, 0].cpu().numpy()
+        km = KMeans(self.n_clusters, n_init=10, random_state=seed % (2**31 - 1)).fit(Z)
+        return _nearest(Z, km.cluster_centers_), dict(kmeans_centers=torch.as_tensor(km.cluster_centers_))
 
     def _load_state(self, state: dict) -> None:
-        "Set extra fitted attributes from a restart's state (default: nothing)."
+        "Set extra fitted attributes from a restart's state."
+        if "kmeans_centers" in state:
+            self.kmeans_centers_ = np.asarray(state["kmeans_centers"])
 
     # --- one restart ----------------------------------------------------------------------
     def _fit_once(self, X: np.ndarray, seed: int) -> RunResult:
@@ -391,7 +404,9 @@ class ClusterSpecificEstimator(DeepClusterer):
         return self._eval_losses(self.model_, Xt, self.centers_).cpu().numpy()
 
     def predict(self, X) -> np.ndarray:
-        "Cluster of each point by eq. (2): the smallest loss."
+        "Cluster of each point by eq. (2), the smallest loss (the plain model: nearest k-means centre of its embedding)."
+        if not self._tensorized:
+            return _nearest(self.transform(X), self.kmeans_centers_)
         return self.cluster_losses(X).argmin(1)
 
     @torch.no_grad()
