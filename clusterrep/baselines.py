@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import check_sequence_lengths
 from .training import (DeepClusterer, RunResult, check_data, check_n_clusters, init_parameters_,
-                                 make_generators, minibatches, restart_seeds)
+                                 make_generators, restart_seeds)
 
 # %% auto #0
 __all__ = ['KMeansBaseline', 'SpectralBaseline', 'resample_sequences', 'student_t_assignments', 'target_distribution',
@@ -224,34 +224,36 @@ class DEC(DeepClusterer):
         km = KMeans(self.n_clusters, n_init=self.kmeans_n_init, random_state=seed).fit(Z)
         with torch.no_grad(): centers.copy_(torch.as_tensor(km.cluster_centers_, dtype=torch.float32))
         init_labels = km.labels_.astype(np.int64)
-        # 3) self-training: KL(P‖Q) (+ γ-weighted for IDEC, with the reconstruction loss)
+        # 3) self-training: KL(P‖Q) (+ γ-weighted for IDEC, with the reconstruction loss) in `train_loop`; before
+        #    every `update_interval`-th epoch P is recomputed on the whole data set and training stops when fewer
+        #    than `tol` of the labels changed since the last update (no early stopping on the loss)
         params = list(ae.encoder.parameters()) + [centers] + (list(ae.decoder.parameters()) if self._gamma > 0 else [])
-        opt = torch.optim.Adam(params, lr=self.lr)
-        labels, history = init_labels, []
-        for epoch in range(self.max_epochs):
-            if epoch % self.update_interval == 0:
-                with torch.no_grad():
-                    Q = student_t_assignments(self._embed(ae, Xt), centers, self.alpha)
-                    P = target_distribution(Q)
-                new = Q.argmax(1).cpu().numpy()
-                changed = float((new != labels).mean())
-                labels = new
-                if epoch > 0 and changed < self.tol: break
-            total = 0.0
-            for idx in minibatches(len(Xt), self.batch_size, gen):
-                z, xr = ae(Xt[idx])
-                loss = kl_clustering_loss(P[idx], student_t_assignments(z, centers, self.alpha))
-                if self._gamma > 0: loss = ((xr - Xt[idx]) ** 2).mean() + self._gamma * loss
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-                total += float(loss.detach()) * len(idx)
-            history.append(total / len(Xt))
-            if self.verbose: print(f"epoch {epoch + 1:3d}  loss {history[-1]:.5f}  changed {changed:.4f}")
+        target = {"labels": init_labels}
+
+        def update_target(epoch: int) -> bool:
+            if epoch % self.update_interval: return False
+            with torch.no_grad():
+                Q = student_t_assignments(self._embed(ae, Xt), centers, self.alpha)
+                target["P"] = target_distribution(Q)
+            new = Q.argmax(1).cpu().numpy()
+            changed = float((new != target["labels"]).mean())
+            target["labels"] = new
+            return epoch > 0 and changed < self.tol
+
+        def self_training_loss(idx):
+            z, xr = ae(Xt[idx])
+            loss = kl_clustering_loss(target["P"][idx], student_t_assignments(z, centers, self.alpha))
+            if self._gamma > 0: loss = ((xr - Xt[idx]) ** 2).mean() + self._gamma * loss
+            return loss
+
+        history = self._train(params, self_training_loss, len(Xt), gen, patience=None, desc="self-training",
+                              on_epoch_start=update_target)
         with torch.no_grad():
             labels = student_t_assignments(self._embed(ae, Xt), centers, self.alpha).argmax(1).cpu().numpy()
         state = {"ae": {k: v.detach().clone() for k, v in ae.state_dict().items()},
                  "centers": centers.detach().clone(), "init_labels": torch.as_tensor(init_labels),
                  "n_features": int(Xt.shape[1])}
-        return RunResult(loss=self._objective(ae, centers, Xt), state=state, history=history,
+        return RunResult(loss=self._objective(ae, centers, Xt), state=state, history=list(history),
                          labels=labels.astype(np.int64), seed=seed)
 
     def fit(self, X, y=None):

@@ -18,8 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 from .data import check_sequence_lengths
 from .kernels import BANDWIDTH_RULES, gaussian_kernel
 from .divergence import CS_NORMALIZATIONS, ddc_loss
-from .training import (DeepClusterer, EarlyStopping, RunResult, check_data, init_parameters_,
-                                 make_generators, minibatches)
+from .training import (DeepClusterer, RunResult, check_data, init_parameters_, make_generators,
+                                 minibatches, train_loop)
 
 # %% auto #0
 __all__ = ['ConvBlock', 'PaperCNN', 'MLPBackbone', 'check_lengths', 'reversal_index', 'GRUBackbone', 'DDCHead', 'DDCNet',
@@ -207,34 +207,24 @@ def train_clustering_net(net: nn.Module, batch_loss: Callable, X: torch.Tensor, 
                          verbose: bool = False,
                          on_epoch_end: Callable[[int, nn.Module, float], None] | None = None
                          ) -> tuple[float, dict, list[float]]:
-    """Mini-batch Adam on `batch_loss(net, xb, lb) -> (loss, terms)`; early stopping on the epoch loss.
+    """`train_loop` for a clustering network: Adam on `batch_loss(net, xb, lb) -> (loss, terms)` over `cluster_batches`
+    drawn from a generator seeded by `seed`, gradient clipping, early stopping on the epoch loss.
     Returns (lowest epoch loss, state_dict of that epoch, per-epoch losses).
     `on_epoch_end(epoch, net, epoch_loss)` is called after every epoch, to monitor training (the net goes back to
     training mode at the next epoch; the callback must not change the weights)."""
     gen, _ = make_generators(seed)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    stopper = EarlyStopping(patience=patience)
-    best_loss, best_state, history = math.inf, copy.deepcopy(net.state_dict()), []
-    n = X.shape[0]
-    for epoch in range(max_epochs):
-        net.train()
-        total, count = 0.0, 0
-        for idx in cluster_batches(n, batch_size, max(n_clusters, 2), gen):
-            idx = idx.to(X.device)
-            loss, _ = batch_loss(net, X[idx], None if lengths is None else lengths[idx.cpu()])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if clip_norm is not None: nn.utils.clip_grad_norm_(net.parameters(), clip_norm)
-            opt.step()
-            total += float(loss.detach()) * len(idx); count += len(idx)
-        epoch_loss = total / count
-        history.append(epoch_loss)
-        if epoch_loss < best_loss:
-            best_loss, best_state = epoch_loss, copy.deepcopy(net.state_dict())
-        if verbose: print(f"epoch {epoch + 1:3d}  loss {epoch_loss:.4f}")
-        if on_epoch_end is not None: on_epoch_end(epoch, net, epoch_loss)
-        if stopper.step(epoch_loss): break
-    return best_loss, best_state, history
+    min_size = max(n_clusters, 2)
+
+    def loss_on(idx):
+        idx = idx.to(X.device)
+        return batch_loss(net, X[idx], None if lengths is None else lengths[idx.cpu()])[0]
+
+    monitor = None if on_epoch_end is None else (lambda epoch, loss: on_epoch_end(epoch, net, loss))
+    result = train_loop(torch.optim.Adam(net.parameters(), lr=lr), loss_on, X.shape[0], max_epochs=max_epochs,
+                        batch_size=batch_size, generator=gen, patience=patience, verbose=verbose,
+                        batches=lambda n, size, g: cluster_batches(n, size, min_size, g), clip_norm=clip_norm,
+                        module=net, monitor=monitor)
+    return result.best_loss, result.best_state, list(result)
 
 # %% ../nbs/11_ddc.ipynb #7aa48da7
 @torch.no_grad()

@@ -4,16 +4,17 @@
 
 # %% auto #0
 __all__ = ['check_data', 'check_n_clusters', 'restart_seeds', 'make_generators', 'init_parameters_', 'minibatches',
-           'EarlyStopping', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint', 'load_checkpoint',
-           'DeepClusterer']
+           'EarlyStopping', 'TrainResult', 'train_loop', 'RunResult', 'run_restarts', 'save_checkpoint',
+           'load_checkpoint', 'DeepClusterer']
 
 # %% ../nbs/05_training.ipynb #bace35f0
+import copy
 import math
 from dataclasses import dataclass, field
 from functools import partial
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -174,29 +175,60 @@ class EarlyStopping:
         return self.patience is not None and self.n_bad >= self.patience
 
 # %% ../nbs/05_training.ipynb #a6d00027
+class TrainResult(list):
+    """The per-epoch losses recorded by `train_loop` (a list) and its best epoch: `best_loss` (the lowest finite epoch
+    loss, first on ties), `best_epoch` (its index; -1 if no loss was finite) and `best_state` (a copy of the module's
+    `state_dict` after that epoch, the initial one if no epoch was finite; None when no module was given)."""
+    best_loss: float = math.inf
+    best_epoch: int = -1
+    best_state: dict | None = None
+
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
                on_epoch_end: Callable[[int], float | None] | None = None, verbose: bool = False,
-               desc: str = "epochs") -> list[float]:
-    "Mini-batch gradient descent with early stopping on the epoch loss; returns the per-epoch losses."
-    stopper, history = EarlyStopping(patience, min_delta), []
+               desc: str = "epochs",
+               batches: Callable[[int, int | None, torch.Generator | None], Iterable[torch.Tensor]] = minibatches,
+               clip_norm: float | None = None, module: nn.Module | None = None,
+               on_epoch_start: Callable[[int], bool | None] | None = None,
+               monitor: Callable[[int, float], None] | None = None) -> TrainResult:
+    """Mini-batch gradient descent with early stopping on the epoch loss; returns the per-epoch losses with the best
+    epoch (and `module`'s state after it) as a `TrainResult`."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    stopper, history = EarlyStopping(patience, min_delta), TrainResult()
+    if module is not None:
+        history.best_state = copy.deepcopy(module.state_dict())
     bar = tqdm(range(max_epochs), desc=desc, disable=not verbose, leave=False)
     for epoch in bar:
-        total = 0.0
-        for idx in minibatches(n_samples, batch_size, generator):
+        if on_epoch_start is not None and on_epoch_start(epoch):
+            break
+        if module is not None:
+            module.train()
+        total, count = 0.0, 0
+        for idx in batches(n_samples, batch_size, generator):
             loss = batch_loss(idx)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if clip_norm is not None:
+                nn.utils.clip_grad_norm_(params, clip_norm)
             optimizer.step()
             total += float(loss.detach()) * len(idx)
-        epoch_loss = total / n_samples
+            count += len(idx)
+        if count == 0:
+            raise ValueError(f"batches({n_samples}, {batch_size}, generator) yielded no samples in epoch {epoch}")
+        epoch_loss = total / count
         if on_epoch_end is not None:
             hook_loss = on_epoch_end(epoch)
             if hook_loss is not None:
                 epoch_loss = float(hook_loss)
         history.append(epoch_loss)
+        if epoch_loss < history.best_loss:
+            history.best_loss, history.best_epoch = epoch_loss, epoch
+            if module is not None:
+                history.best_state = copy.deepcopy(module.state_dict())
         bar.set_postfix(loss=f"{epoch_loss:.4g}")
+        if monitor is not None:
+            monitor(epoch, epoch_loss)
         if not math.isfinite(epoch_loss) or stopper.step(epoch_loss):
             break
     bar.close()
@@ -340,8 +372,8 @@ class DeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return torch.as_tensor(X, device=self._torch_device)
 
     def _train(self, params, batch_loss, n_samples: int, generator: torch.Generator,
-               on_epoch_end=None, **overrides) -> list[float]:
-        "Adam + `train_loop` with the estimator's lr, max_epochs, batch_size, patience, verbose."
+               on_epoch_end=None, **overrides) -> TrainResult:
+        "Adam + `train_loop` with the estimator's lr, max_epochs, batch_size, patience, verbose (`overrides` win)."
         kw = dict(max_epochs=self.max_epochs, batch_size=self.batch_size, patience=self.patience,
                   verbose=self.verbose)
         lr = overrides.pop("lr", self.lr)
