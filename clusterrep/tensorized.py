@@ -242,9 +242,17 @@ class Assignments:
     centers: torch.Tensor
     n_reseeded: int = 0
 
-def init_assignments(X: torch.Tensor, k: int, generator=None) -> Assignments:
-    "The start of every cluster-specific model: S by k-means++ on the (flattened) input, centres = cluster means."
+def init_assignments(X: torch.Tensor, k: int, generator=None, kmeans_iters: int = 0) -> Assignments:
+    """The start of every cluster-specific model: S by k-means++ seeding on the (flattened) input, centres = cluster
+    means; then up to `kmeans_iters` Lloyd iterations of k-means on the input (seeding + iterations is the full
+    k-means++ algorithm of Arthur & Vassilvitskii), stopping when no label changes."""
     centers, labels = update_centers(X, kmeanspp_init(X, k, generator).labels, k)
+    for _ in range(int(kmeans_iters)):
+        new, centers = lloyd_step(X, _sqdist(X, centers))
+        converged = torch.equal(new, labels)
+        labels = new
+        if converged:
+            break
     return Assignments(labels, centers)
 
 @torch.no_grad()
@@ -327,9 +335,13 @@ class ClusterSpecificEstimator(DeepClusterer):
         "Validated numpy input -> tensor the network reads (default: flattened to (n, d))."
         return self._tensor(X.reshape(len(X), -1))
 
+    def _kmeans_iters(self) -> int:
+        "Lloyd iterations of k-means on the input after the k-means++ seeding (0: the seeding alone)."
+        return 0
+
     def _initial_assignments(self, X: torch.Tensor, generator: torch.Generator) -> Assignments:
         if self._tensorized:
-            return init_assignments(X, self._n_models(), generator)
+            return init_assignments(X, self._n_models(), generator, self._kmeans_iters())
         return Assignments(torch.zeros(len(X), dtype=torch.long, device=X.device), X.mean(0, keepdim=True))
 
     def _lloyd_mode(self) -> str | None:
