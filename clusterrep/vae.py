@@ -7,7 +7,7 @@ __all__ = ['RECONSTRUCTIONS', 'INITS', 'SKLEARN_EXPECTED_FAILED_CHECKS', 'SKLEAR
            'reparameterize', 'reconstruction_nll', 'log_normal', 'ClusterVAENet', 'build_vae_net', 'neg_elbo_assigned',
            'neg_elbo_all', 'shared_eps', 'TVAE', 'VAE']
 
-# %% ../nbs/08_vae.ipynb #c0d59ca6
+# %% ../nbs/08_vae.ipynb #45428869
 import math
 from numbers import Integral, Real
 
@@ -18,7 +18,7 @@ from torch import nn
 from .training import init_parameters_
 from .tensorized import ClusterLinear, ClusterSpecificEstimator
 
-# %% ../nbs/08_vae.ipynb #5e6146dd
+# %% ../nbs/08_vae.ipynb #84cd5fc2
 RECONSTRUCTIONS = ("bce", "mse")
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -46,7 +46,7 @@ def log_normal(z: torch.Tensor, mu: torch.Tensor | None = None, logvar: torch.Te
         return -0.5 * (z.square() + _LOG_2PI).sum(-1)
     return -0.5 * ((z - mu).square() / logvar.exp() + logvar + _LOG_2PI).sum(-1)
 
-# %% ../nbs/08_vae.ipynb #937b1651
+# %% ../nbs/08_vae.ipynb #f56d10b4
 _ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh}
 
 class ClusterVAENet(nn.Module):
@@ -101,7 +101,31 @@ class ClusterVAENet(nn.Module):
         h = h.gather(1, labels.view(-1, 1, 1).expand(-1, 1, h.shape[-1]))[:, 0]
         return self.decoder_out(h)
 
-# %% ../nbs/08_vae.ipynb #3ee9d99b
+    def nll_all(self, z: torch.Tensor, x: torch.Tensor, reconstruction: str = "bce",
+                mask: torch.Tensor | None = None) -> torch.Tensor:
+        """−log p(x_i | z_ij) for latent points z (n, k, h) of every cluster: (n, k). For the MLP, whose f_Θ is
+        act + Linear(W, b), the data term Σ_f x_f o_f = (x W)·a + x·b is taken in the hidden space (no n·k·d product
+        with x), and the Gaussian's ‖o‖² = a (WᵀW) aᵀ + 2 a Wᵀb + ‖b‖² needs no output at all; the CNN decodes."""
+        a = self.decoder_hidden(z)                                              # (n, k, hidden)
+        last = self.decoder_out[-1]
+        if mask is not None or len(self.decoder_out) != 2 or not isinstance(last, nn.Linear):
+            out = _flat(self.decoder_out(a.flatten(0, 1)), 1).view(*a.shape[:2], -1)
+            xt = x.reshape(len(x), 1, -1)
+            return reconstruction_nll(out[..., mask] if mask is not None else out,
+                                      xt[..., mask] if mask is not None else xt, reconstruction)
+        a = self.decoder_out[0](a)
+        W, b = last.weight, last.bias                                           # (d, hidden), (d,)
+        x = x.reshape(len(x), -1)
+        xo = (a * (x @ W).unsqueeze(1)).sum(-1) + (x @ b).unsqueeze(1)          # Σ_f x_f o_f, (n, k)
+        if reconstruction == "bce":
+            o = torch.addmm(b, a.flatten(0, 1), W.T)                           # the one unavoidable n·k·d product
+            return nn.functional.softplus(o).sum(-1).view(a.shape[:2]) - xo
+        if reconstruction == "mse":
+            oo = ((a @ (W.T @ W)) * a).sum(-1) + 2 * (a @ (W.T @ b)) + b @ b   # ‖o‖² in the hidden space
+            return 0.5 * ((x * x).sum(-1, keepdim=True) - 2 * xo + oo) + 0.5 * x.shape[1] * _LOG_2PI
+        raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
+
+# %% ../nbs/08_vae.ipynb #b079dc6d
 def _flat(t: torch.Tensor, lead: int) -> torch.Tensor:
     "Keep `lead` leading axes, flatten the rest (the features)."
     return t.reshape(*t.shape[:lead], -1)
@@ -136,7 +160,7 @@ def build_vae_net(input_shape: tuple, n_clusters: int, hidden: int = 200, latent
         raise ValueError(f"architecture must be 'mlp' or 'cnn', got {architecture!r}")
     return init_parameters_(net, generator) if generator is not None else net
 
-# %% ../nbs/08_vae.ipynb #8d0d8f45
+# %% ../nbs/08_vae.ipynb #4eede8b8
 def neg_elbo_assigned(net: ClusterVAENet, x: torch.Tensor, labels: torch.Tensor, centers: torch.Tensor,
                       reconstruction: str = "bce", beta: float = 1.0, eps: torch.Tensor | None = None,
                       mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -154,13 +178,9 @@ def neg_elbo_all(net: ClusterVAENet, x: torch.Tensor, centers: torch.Tensor, eps
     """−ELBO_β of every point under every cluster, (n, k): Rec averaged over the draws `eps` (S, h) — shared by all
     points and clusters — plus β·KL in closed form."""
     mu, logvar = net.encode_all(x, centers)                                  # (n, k, h)
-    xt = x.reshape(len(x), 1, -1)
-    if mask is not None:
-        xt = xt[..., mask]
     rec = 0
     for e in eps:                                                            # S passes of f_Θ over the n·k points
-        out = _flat(net.decode_all(reparameterize(mu, logvar, e)), 2)
-        rec = rec + reconstruction_nll(out if mask is None else out[..., mask], xt, reconstruction)
+        rec = rec + net.nll_all(reparameterize(mu, logvar, e), x, reconstruction, mask)
     return rec / len(eps) + beta * gaussian_kl(mu, logvar)
 
 def shared_eps(n_samples: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
@@ -169,7 +189,7 @@ def shared_eps(n_samples: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
     half = torch.randn(-(-n_samples // 2), latent_dim, generator=g)
     return torch.cat([half, -half])[:n_samples]
 
-# %% ../nbs/08_vae.ipynb #acd3cc0f
+# %% ../nbs/08_vae.ipynb #a1148057
 INITS = ("kmeans++", "kmeans")   # S from the k-means++ seeding alone (paper 1, as AE/TAE/PTAE), or + k-means iterations
 
 def _check_positive_int(value, name: str) -> int:
@@ -382,14 +402,11 @@ class _ClusterVAE(ClusterSpecificEstimator):
     def _iwae(self, x, K, g, mask):
         "Importance-weighted bound log (1/K) Σ_k p(x, z_k) / q(z_k | x) per point and cluster: (n, k)."
         mu, logvar = self.model_.encode_all(x, self.centers_)
-        xt = x.reshape(len(x), 1, -1)
-        xt = xt if mask is None else xt[..., mask]
         logw = []
         for _ in range(K):
             z = reparameterize(mu, logvar, torch.randn(mu.shape, generator=g).to(mu.device))
-            out = _flat(self.model_.decode_all(z), 2)
-            out = out if mask is None else out[..., mask]
-            logw.append(-reconstruction_nll(out, xt, self.reconstruction) + log_normal(z) - log_normal(z, mu, logvar))
+            nll = self.model_.nll_all(z, x, self.reconstruction, mask)
+            logw.append(-nll + log_normal(z) - log_normal(z, mu, logvar))
         return torch.logsumexp(torch.stack(logw), 0) - math.log(K)
 
     def score(self, X, y=None) -> float:
@@ -404,7 +421,7 @@ class VAE(_ClusterVAE):
     "Standard VAE: the same network with one latent space, input centred by the data mean; labels by k-means on μ."
     _tensorized = False
 
-# %% ../nbs/08_vae.ipynb #70c77e2d
+# %% ../nbs/08_vae.ipynb #471b3469
 _BCE_REASON = "the checks' data lies outside [0, 1], which reconstruction='bce' refuses by design"
 SKLEARN_EXPECTED_FAILED_CHECKS = {}
 SKLEARN_EXPECTED_FAILED_CHECKS_BCE = {name: _BCE_REASON for name in (
