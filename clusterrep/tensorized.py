@@ -6,7 +6,7 @@
 __all__ = ['LLOYD_MODES', 'INITS', 'ClusterLinear', 'make_cluster_specific', 'KMeansPP', 'kmeanspp_init', 'center_per_cluster',
            'assign_by_loss', 'one_hot', 'update_centers', 'lloyd_step', 'reconstruction_losses', 'infer_clusters',
            'count_empty', 'Assignments', 'init_assignments', 'all_cluster_losses', 'alternate',
-           'ClusterSpecificEstimator']
+           'ClusterSpecificEstimator', 'objective_at_partition']
 
 # %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
 import math
@@ -441,3 +441,33 @@ class ClusterSpecificEstimator(DeepClusterer):
         if not self._tensorized:
             return Z[:, 0]
         return Z[np.arange(len(Z)), self.cluster_losses(X).argmin(1)]
+
+# %% ../nbs/06_cluster_specific.ipynb #5ed17e08
+def objective_at_partition(estimator: ClusterSpecificEstimator, X, labels) -> dict:
+    """Train a copy of `estimator` with S fixed to `labels` (k = their number of distinct values, no Lloyd step) and
+    return the objective there: {'fixed': mean_i L_(i, s_i), 'relaxed': mean_i min_j L_ij, 'estimator': the fit}."""
+    if not isinstance(estimator, ClusterSpecificEstimator) or not estimator._tensorized:
+        raise TypeError(f"objective_at_partition needs a cluster-specific estimator, got {type(estimator).__name__}")
+    codes = np.unique(np.asarray(labels), return_inverse=True)[1].reshape(-1)
+    base = type(estimator)
+
+    class FixedS(base):
+        def _initial_assignments(self, X, generator):
+            centers, lab = update_centers(X, torch.as_tensor(codes, device=X.device), self._n_models())
+            return Assignments(lab, centers)
+
+        def _lloyd_mode(self):
+            return None
+
+        def _run_state(self, model, X, S, L, seed):
+            out, state = super()._run_state(model, X, S, L, seed)
+            state["fixed_objective"] = float(L.gather(1, S.labels[:, None]).mean())
+            return out, state
+
+    FixedS.__name__ = FixedS.__qualname__ = base.__name__
+    params = {**estimator.get_params(deep=False), "n_clusters": int(codes.max()) + 1}
+    est = FixedS(**params)
+    if len(codes) != len(X):
+        raise ValueError(f"labels has {len(codes)} entries but X has {len(X)} samples")
+    est.fit(X)
+    return dict(fixed=float(est._best_state["fixed_objective"]), relaxed=float(est.loss_), estimator=est)
