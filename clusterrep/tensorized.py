@@ -312,7 +312,7 @@ class ClusterSpecificEstimator(DeepClusterer):
     """Paper 1's meta-algorithm as a scikit-learn estimator. A model supplies `_build(generator) -> nn.Module`,
     `_cluster_losses(model, X, centers) -> (n, k)` and `_embed_all(model, X, centers) -> (n, k, h)`; optionally
     `_assigned_losses(model, X, labels, centers) -> (n,)` (training then evaluates only the assigned path and the
-    Lloyd step makes a fresh pass), `_eval_losses` (deterministic losses for the Lloyd step, eq. (2) and the restart
+    Lloyd step makes a fresh pass, `_lloyd_losses`), `_eval_losses` (deterministic losses for eq. (2) and the restart
     loss), `_prepare` (array -> tensor), `_run_state` / `_load_state` (extra fitted state)."""
     _tensorized = True   # False: the plain model, one "cluster" centred at the data mean
     _eval_batch_size = 4096
@@ -359,6 +359,10 @@ class ClusterSpecificEstimator(DeepClusterer):
         "Losses (n, k) without gradients, in chunks: what the Lloyd step, eq. (2) and the restart loss use."
         return all_cluster_losses(lambda xb, c: self._cluster_losses(model, xb, c), X, centers, self._eval_batch_size)
 
+    def _lloyd_losses(self, model: nn.Module, X: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+        "Losses (n, k) for the fresh Lloyd pass during training (default: `_eval_losses`; a model may take a cheaper estimate)."
+        return self._eval_losses(model, X, centers)
+
     @torch.no_grad()
     def _run_state(self, model, X: torch.Tensor, S: Assignments, L: torch.Tensor, seed: int) -> tuple[np.ndarray, dict]:
         """Labels of the finished restart and extra state to store: eq. (2); the plain model (one representation
@@ -390,7 +394,7 @@ class ClusterSpecificEstimator(DeepClusterer):
             def losses(xb, c):
                 model.eval()
                 try:
-                    return self._eval_losses(model, xb, c)
+                    return self._lloyd_losses(model, xb, c)
                 finally:
                     model.train()
         else:                # the batches' own (differentiable) losses
