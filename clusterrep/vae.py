@@ -7,7 +7,7 @@ __all__ = ['RECONSTRUCTIONS', 'SKLEARN_EXPECTED_FAILED_CHECKS', 'SKLEARN_EXPECTE
            'reparameterize', 'reconstruction_nll', 'log_normal', 'ClusterVAENet', 'build_vae_net', 'neg_elbo_assigned',
            'neg_elbo_all', 'shared_eps', 'TVAE', 'VAE']
 
-# %% ../nbs/08_vae.ipynb #c5abfd76
+# %% ../nbs/08_vae.ipynb #dea9252b
 import math
 from numbers import Integral, Real
 
@@ -18,7 +18,7 @@ from torch import nn
 from .training import init_parameters_
 from .tensorized import ClusterLinear, ClusterSpecificEstimator
 
-# %% ../nbs/08_vae.ipynb #9142099e
+# %% ../nbs/08_vae.ipynb #5387bfab
 RECONSTRUCTIONS = ("bce", "mse")
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -46,7 +46,7 @@ def log_normal(z: torch.Tensor, mu: torch.Tensor | None = None, logvar: torch.Te
         return -0.5 * (z.square() + _LOG_2PI).sum(-1)
     return -0.5 * ((z - mu).square() / logvar.exp() + logvar + _LOG_2PI).sum(-1)
 
-# %% ../nbs/08_vae.ipynb #a68225e1
+# %% ../nbs/08_vae.ipynb #9f985b44
 _ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh}
 
 class ClusterVAENet(nn.Module):
@@ -125,7 +125,7 @@ class ClusterVAENet(nn.Module):
             return 0.5 * ((x * x).sum(-1, keepdim=True) - 2 * xo + oo) + 0.5 * x.shape[1] * _LOG_2PI
         raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
 
-# %% ../nbs/08_vae.ipynb #77c60598
+# %% ../nbs/08_vae.ipynb #56cce1a6
 def _flat(t: torch.Tensor, lead: int) -> torch.Tensor:
     "Keep `lead` leading axes, flatten the rest (the features)."
     return t.reshape(*t.shape[:lead], -1)
@@ -160,7 +160,7 @@ def build_vae_net(input_shape: tuple, n_clusters: int, hidden: int = 200, latent
         raise ValueError(f"architecture must be 'mlp' or 'cnn', got {architecture!r}")
     return init_parameters_(net, generator) if generator is not None else net
 
-# %% ../nbs/08_vae.ipynb #1520ddd7
+# %% ../nbs/08_vae.ipynb #06db8a5c
 def neg_elbo_assigned(net: ClusterVAENet, x: torch.Tensor, labels: torch.Tensor, centers: torch.Tensor,
                       reconstruction: str = "bce", beta: float = 1.0, eps: torch.Tensor | None = None,
                       mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -189,7 +189,7 @@ def shared_eps(n_samples: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
     half = torch.randn(-(-n_samples // 2), latent_dim, generator=g)
     return torch.cat([half, -half])[:n_samples]
 
-# %% ../nbs/08_vae.ipynb #5ca99f65
+# %% ../nbs/08_vae.ipynb #3fa9f76a
 def _check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -201,7 +201,7 @@ class _ClusterVAE(ClusterSpecificEstimator):
 
     def __init__(self, n_clusters: int = 2, hidden: int = 200, latent_dim: int = 2, reconstruction: str = "bce",
                  beta: float = 1.0, architecture: str = "mlp", activation: str = "relu", input_shape=None,
-                 init: str = "kmeans++", n_eval_samples: int = 8, n_lloyd_samples: int = 2, n_init: int = 1, max_epochs: int = 200, batch_size: int | None = 50,
+                 init: str = "kmeans++", n_eval_samples: int = 8, n_lloyd_samples: int | None = None, n_init: int = 1, max_epochs: int = 200, batch_size: int | None = 50,
                  lr: float = 1e-3, patience: int | None = 30, random_state=None, device: str = "cpu",
                  n_jobs: int | None = None, verbose: bool = False):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
@@ -214,7 +214,9 @@ class _ClusterVAE(ClusterSpecificEstimator):
     def _check_params(self, n_samples: int) -> None:
         super()._check_params(n_samples)
         _check_positive_int(self.hidden, "hidden"); _check_positive_int(self.latent_dim, "latent_dim")
-        _check_positive_int(self.n_eval_samples, "n_eval_samples"); _check_positive_int(self.n_lloyd_samples, "n_lloyd_samples")
+        _check_positive_int(self.n_eval_samples, "n_eval_samples")
+        if self.n_lloyd_samples is not None:
+            _check_positive_int(self.n_lloyd_samples, "n_lloyd_samples")
         if self.reconstruction not in RECONSTRUCTIONS:
             raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {self.reconstruction!r}")
         if isinstance(self.beta, bool) or not isinstance(self.beta, Real) or not (math.isfinite(self.beta) and self.beta >= 0):
@@ -311,7 +313,9 @@ class _ClusterVAE(ClusterSpecificEstimator):
         return shared_eps(int(self.n_eval_samples if n is None else n), int(self.latent_dim)).to(self._torch_device)
 
     def _lloyd_losses(self, model, X, centers):
-        "The Lloyd step during training: the same estimate with `n_lloyd_samples` shared draws (one antithetic pair)."
+        "The Lloyd step during training: the evaluation estimate, or a cheaper one with `n_lloyd_samples` shared draws."
+        if self.n_lloyd_samples is None:
+            return self._eval_losses(model, X, centers)
         b = self._eval_batch_size
         eps = self._eps(self.n_lloyd_samples)
         with torch.no_grad():
@@ -423,7 +427,7 @@ class VAE(_ClusterVAE):
     "Standard VAE: the same network with one latent space, input centred by the data mean; labels by k-means on μ."
     _tensorized = False
 
-# %% ../nbs/08_vae.ipynb #2446d452
+# %% ../nbs/08_vae.ipynb #8ac348b4
 _BCE_REASON = "the checks' data lies outside [0, 1], which reconstruction='bce' refuses by design"
 SKLEARN_EXPECTED_FAILED_CHECKS = {}
 SKLEARN_EXPECTED_FAILED_CHECKS_BCE = {name: _BCE_REASON for name in (
