@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['RBM_SUBSETS', 'PAPER_TRAINING', 'RBM_PRESETS', 'load_rbm_subset', 'fit_rbm_row', 'mean_sd', 'mosaic', 'plot_panels',
-           'cluster_digits']
+           'write_png', 'cluster_digits']
 
-# %% ../nbs/26_paper1_rbm.ipynb #31ba19a7
+# %% ../nbs/26_paper1_rbm.ipynb #dd5c3217
 import time
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .data import atomic_write, load_dataset
 from .metrics import ari, cluster_acc, nmi
 from .rbm import RBM, TRBM
 
-# %% ../nbs/26_paper1_rbm.ipynb #8dfccf17
+# %% ../nbs/26_paper1_rbm.ipynb #f30cae25
 RBM_SUBSETS = {"mnist01": (0, 1), "mnist04": (0, 1, 2, 3, 4)}
 PAPER_TRAINING = dict(batch_size=64, lr=1e-3, cd_steps=1, init_std=0.01)   # Fig. 5's training
 RBM_PRESETS = {
@@ -42,7 +42,7 @@ def load_rbm_subset(key: str, n_train: int = 200, n_test: int = 100, binarize_se
     binary = lambda X: (rng.random(X.shape) < X).astype(np.float32)
     return dict(X_train=Xtr, X_train_bin=binary(Xtr), y_train=tr.y, X_test_bin=binary(Xte), y_test=te.y)
 
-# %% ../nbs/26_paper1_rbm.ipynb #55cf26d6
+# %% ../nbs/26_paper1_rbm.ipynb #4764f33b
 def fit_rbm_row(key: str, seed: int, config: dict, data: dict | None = None) -> dict:
     """One subset and seed: RBM (total_hidden units), TRBM with each assignment rule (total_hidden / k per cluster) and
     k-means on the binarized training images; held-out AIS log-likelihoods. Returns the fitted models and a row of metrics."""
@@ -74,7 +74,7 @@ def mean_sd(runs: pd.DataFrame, by: str = "subset") -> pd.DataFrame:
     return pd.DataFrame({c: stats[(c, "mean")].map("{:.3f}".format) + " ± " + stats[(c, "std")].map("{:.3f}".format)
                          for c in cols})
 
-# %% ../nbs/26_paper1_rbm.ipynb #ed08528a
+# %% ../nbs/26_paper1_rbm.ipynb #171ab67e
 def mosaic(images: np.ndarray, n_cols: int = 8) -> np.ndarray:
     "Square images (n, H·W) tiled into one (rows·H, n_cols·W) array."
     n, side = len(images), int(round(np.sqrt(images.shape[1])))
@@ -93,10 +93,15 @@ def plot_panels(panels: list, title: str, path=None):
         ax.set_axis_off()
     fig.suptitle(title, fontsize=11)
     if path is not None:
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as f:
-            fig.savefig(f, format="png", dpi=90)
+        write_png(fig, path)
     return fig
+
+def write_png(fig, path) -> Path:
+    "Save a figure as PNG, atomically (no half-written file), creating the folder."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=90)
+    return path
 
 def cluster_digits(labels: np.ndarray, y: np.ndarray, k: int) -> list:
     "The majority digit of each cluster's training points (None for an empty cluster)."
