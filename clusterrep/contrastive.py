@@ -8,7 +8,7 @@ __all__ = ['LOSSES', 'MIN_SIDE', 'SKLEARN_EXPECTED_FAILED_CHECKS', 'SKLEARN_EXPE
            'loss_bounds', 'sample_others', 'SeededDropout', 'ContrastiveNet', 'build_contrastive_net',
            'assigned_contrastive_losses', 'eval_fields', 'select_references', 'cluster_contrastive_losses', 'TCL', 'CL']
 
-# %% ../nbs/09_contrastive.ipynb #3d7d089e
+# %% ../nbs/09_contrastive.ipynb #d0678e97
 import math
 from numbers import Integral, Real
 
@@ -20,7 +20,7 @@ from torch import nn
 from .training import init_parameters_
 from .tensorized import ClusterLinear, ClusterSpecificEstimator
 
-# %% ../nbs/09_contrastive.ipynb #bd4e1057
+# %% ../nbs/09_contrastive.ipynb #1070e636
 def gaussian_kernel1d(sigma: float, size: int = 17, dtype=torch.float32, device=None) -> torch.Tensor:
     "Normalized Gaussian weights exp(-r²/2σ²) at r = -(size-1)/2 … (size-1)/2 (the kernel of OpenCV's GaussianBlur)."
     r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
@@ -80,7 +80,7 @@ def elastic_deform(images: torch.Tensor, alpha: float = 42.0, sigma: float = 5.0
     n, _, H, W = images.shape
     return warp(images, displacement_fields(n, H, W, alpha, sigma, kernel_size, generator, images.device, images.dtype))
 
-# %% ../nbs/09_contrastive.ipynb #15a73b26
+# %% ../nbs/09_contrastive.ipynb #2ae94b15
 LOSSES = ("logistic", "paper")
 
 def contrastive_loss(z: torch.Tensor, z_pos: torch.Tensor, z_neg: torch.Tensor, temperature: float = 0.5,
@@ -104,7 +104,7 @@ def loss_bounds(temperature: float, n_negatives: int = 1) -> tuple[float, float]
     return (math.log1p(n_negatives * math.exp(-2 / temperature)),
             2 / temperature + math.log(n_negatives + math.exp(-2 / temperature)))
 
-# %% ../nbs/09_contrastive.ipynb #b18da236
+# %% ../nbs/09_contrastive.ipynb #8d0da5af
 def sample_others(groups: torch.Tensor, n_draws: int = 1, generator: torch.Generator | None = None,
                   same: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """For every row i, `n_draws` indices r ≠ i drawn uniformly with replacement among the rows with groups[r] ≠ groups[i]
@@ -122,7 +122,7 @@ def sample_others(groups: torch.Tensor, n_draws: int = 1, generator: torch.Gener
     idx = torch.multinomial(w.float(), n_draws, replacement=True, generator=generator)
     return idx.to(groups.device), found.to(groups.device)
 
-# %% ../nbs/09_contrastive.ipynb #6d758f7b
+# %% ../nbs/09_contrastive.ipynb #fb479f21
 MIN_SIDE = 16   # two 5×5 'valid' convolutions, each followed by 2×2 max-pooling, leave 1×1 of a 16×16 image
 
 def _conv_out(side: int) -> int:
@@ -191,7 +191,7 @@ def build_contrastive_net(image_shape: tuple, n_clusters: int, hidden: int = 512
     net.generator = generator
     return net
 
-# %% ../nbs/09_contrastive.ipynb #4e09f6f4
+# %% ../nbs/09_contrastive.ipynb #175957fc
 def assigned_contrastive_losses(net: ContrastiveNet, x: torch.Tensor, labels: torch.Tensor, x_pos: torch.Tensor,
                                 neg_idx: torch.Tensor, temperature: float = 0.5, loss: str = "logistic") -> torch.Tensor:
     """Loss of each anchor x (b, C, H, W) under its own cluster `labels` (b,), with positives x_pos (b, C, H, W) and
@@ -245,7 +245,7 @@ def cluster_contrastive_losses(net: ContrastiveNet, x: torch.Tensor, references:
         out.append((L * w).sum(-1) / w.sum(-1))
     return torch.cat(out)
 
-# %% ../nbs/09_contrastive.ipynb #e5e9d46d
+# %% ../nbs/09_contrastive.ipynb #1b1a2381
 def _positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -410,7 +410,7 @@ class _Contrastive(ClusterSpecificEstimator):
             model.references.copy_(select_references(X, d.argmin(1), centers, int(self.n_references)))
         return self._cluster_losses(model, X, centers)
 
-    _eval_batch_size = 256
+    _eval_batch_size = 64   # images per chunk of the loss pass (with their deformations: 128 through g_Ω at once)
 
     def _embed_all(self, model, X, centers):
         "Embeddings under every cluster (n, k, e): L2-normalized (what the loss compares), raw for loss='paper'."
@@ -440,7 +440,7 @@ class CL(_Contrastive):
     "Standard contrastive learning: the same network with one embedding, negatives any other point; labels by k-means."
     _tensorized = False
 
-# %% ../nbs/09_contrastive.ipynb #b8afbd7f
+# %% ../nbs/09_contrastive.ipynb #c719cb77
 _IMAGES_ONLY = "the check fits vectors (n, d); CL and TCL read images (n, C, H, W) by design"
 SKLEARN_EXPECTED_FAILED_CHECKS = {name: _IMAGES_ONLY for name in (
     "check_clustering", "check_dict_unchanged", "check_dont_overwrite_parameters", "check_dtype_object",
