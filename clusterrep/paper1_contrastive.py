@@ -6,7 +6,7 @@
 __all__ = ['CONTRASTIVE_PRESETS', 'CLASSES', 'MODELS', 'load_contrastive_data', 'linear_probe', 'fit_contrastive_models',
            'summarize_contrastive_runs', 'tsne_embedding', 'plot_fig4', 'plot_fig12']
 
-# %% ../nbs/25_paper1_contrastive.ipynb #c2d48bc2
+# %% ../nbs/25_paper1_contrastive.ipynb #2e48f223
 import time
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .contrastive import CL, TCL, elastic_deform
 from .data import atomic_write, load_dataset
 from .metrics import ari, cluster_acc, nmi
 
-# %% ../nbs/25_paper1_contrastive.ipynb #48cd58d8
+# %% ../nbs/25_paper1_contrastive.ipynb #ec5332d0
 CONTRASTIVE_PRESETS = {
     "quick": dict(n_fit=200, n_probe=200, seeds=(0,), max_epochs=2, seeding_variant=False),
     "cpu": dict(n_fit=1000, n_probe=1000, seeds=(0, 1, 2), max_epochs=30, seeding_variant=True),
@@ -44,7 +44,7 @@ def linear_probe(Z_train, y_train, Z_test, y_test) -> float:
     clf = LogisticRegression(max_iter=2000).fit(Z_train, y_train)
     return float(clf.score(Z_test, y_test))
 
-# %% ../nbs/25_paper1_contrastive.ipynb #8f983354
+# %% ../nbs/25_paper1_contrastive.ipynb #282caf96
 MODELS = {   # key: (estimator class, options)
     "cl": (CL, {}), "tcl": (TCL, {}),
     "cl_sup": (CL, dict(supervised=True)), "tcl_sup": (TCL, dict(supervised=True)),
@@ -52,10 +52,14 @@ MODELS = {   # key: (estimator class, options)
 }
 
 def fit_contrastive_models(data: dict, seed: int, *, max_epochs: int = 30, seeding_variant: bool = False,
-                           n_clusters: int = 5, **params) -> dict:
-    "Fit every model of `MODELS` on data['X'] (supervised ones with data['y']); return the models and one row of metrics."
+                           models: tuple | None = None, n_clusters: int = 5, **params) -> dict:
+    """Fit the models `models` (keys of `MODELS`; default all, 'tcl_seeding' only with `seeding_variant`) on data['X']
+    (supervised ones with data['y']); return the fitted models and one row of metrics."""
     X, y = data["X"], data["y"]
-    keys = [k for k in MODELS if seeding_variant or k != "tcl_seeding"]
+    keys = list(models) if models is not None else [k for k in MODELS if seeding_variant or k != "tcl_seeding"]
+    unknown = sorted(set(keys) - set(MODELS))
+    if unknown:
+        raise ValueError(f"unknown models {unknown}; choose from {list(MODELS)}")
     row, models = dict(seed=seed, fit_images=len(X), probe_images=len(data["X_probe"])), {}
     km = KMeans(n_clusters, n_init=10, random_state=seed).fit_predict(X.reshape(len(X), -1))
     row.update(kmeans_pixels_acc=cluster_acc(y, km), kmeans_pixels_nmi=nmi(y, km), kmeans_pixels_ari=ari(y, km))
@@ -87,7 +91,7 @@ def summarize_contrastive_runs(df: pd.DataFrame) -> pd.DataFrame:
                 out.setdefault(model, {})[metric] = f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.3f}"
     return pd.DataFrame(out).T.fillna("")
 
-# %% ../nbs/25_paper1_contrastive.ipynb #0aa92242
+# %% ../nbs/25_paper1_contrastive.ipynb #6fe1aee8
 def _save(fig, path):
     if path is not None:
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
