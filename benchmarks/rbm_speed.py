@@ -1,0 +1,150 @@
+"""TRBM vs RBM speed on MNIST (784 visible units, batch 64), same hidden units per cluster.
+
+Measures, side by side in one process (runs alternate, medians over --repeats):
+  * a CD-1 training epoch with S fixed: the estimators' own training step (`_assigned_losses`) in the library's
+    `train_loop` (Adam, via `DeepClusterer._train`), S = the k-means++ start of the meta-algorithm;
+  * the split of one step into CD loss forward+backward and the Adam update (why the ratio is what it is);
+  * the Lloyd step's pass (every cluster's reconstruction of every point, `_eval_losses`) against its floor,
+    k times the RBM's pass;
+  * whole fits (`fit`, 15 epochs, the paper's Fig. 5 training) of TRBM against RBM.
+
+    OMP_NUM_THREADS=1 python benchmarks/rbm_speed.py --k 2 10 --out benchmarks/results/rbm_speed.csv
+"""
+import argparse
+import csv
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from clusterrep.data import load_dataset
+from clusterrep.rbm import RBM, TRBM
+from clusterrep.training import make_generators
+
+
+def mnist(k: int, n_per_class: int) -> np.ndarray:
+    "n_per_class training images of digits 0..k-1 (at least digits 0-1), binarized once with a fixed seed, flattened."
+    ds = load_dataset("mnist", split="train", classes=tuple(range(max(k, 2))), n_per_class=n_per_class)
+    X = ds.X.reshape(len(ds.X), -1)
+    return (np.random.default_rng(0).random(X.shape) < X).astype(np.float32)
+
+
+def setup(est, X: np.ndarray, seed: int = 0):
+    "The estimator's network, data tensor and starting state S exactly as its fit builds them."
+    X = est._check_fit_data(X)
+    est.input_shape_ = est._feature_shape(X)
+    est.n_features_in_ = int(np.prod(est.input_shape_))
+    g, _ = make_generators(seed)
+    Xt = est._prepare(X)
+    model = est._build(g)
+    S = est._initial_assignments(Xt, g)
+    return model, Xt, S, g
+
+
+def epoch_seconds(est, X, epochs: int) -> tuple[float, float]:
+    "Median seconds per training epoch with S fixed (train_loop + Adam) and the mean padding factor k·max n_j / batch."
+    model, Xt, S, g = setup(est, X)
+    k = est._n_models()
+    pads = []
+
+    def batch_loss(idx):
+        lab = S.labels[idx]
+        pads.append(k * int(torch.bincount(lab, minlength=k).max()) / len(idx))
+        return est._assigned_losses(model, Xt[idx], lab, S.centers).mean()
+
+    stamps = [time.perf_counter()]
+    est._train(model.parameters(), batch_loss, len(Xt), g, max_epochs=epochs, patience=None,
+               monitor=lambda epoch, loss: stamps.append(time.perf_counter()))
+    return statistics.median(np.diff(stamps)), float(np.mean(pads))
+
+
+def step_split(est, X, steps: int = 30) -> tuple[float, float]:
+    "Median milliseconds of one step's CD loss forward+backward and of its Adam update."
+    model, Xt, S, g = setup(est, X)
+    opt = torch.optim.Adam(model.parameters(), lr=est.lr)
+    fb, upd = [], []
+    for idx in list(torch.randperm(len(Xt), generator=g).split(est.batch_size))[:steps]:
+        t0 = time.perf_counter()
+        loss = est._assigned_losses(model, Xt[idx], S.labels[idx], S.centers).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        t1 = time.perf_counter()
+        opt.step()
+        t2 = time.perf_counter()
+        fb.append(t1 - t0); upd.append(t2 - t1)
+    return 1e3 * statistics.median(fb), 1e3 * statistics.median(upd)
+
+
+def lloyd_seconds(est, X, repeats: int = 3) -> float:
+    "Median seconds of the Lloyd step's pass: every cluster's loss of every point, without gradients."
+    model, Xt, S, _ = setup(est, X)
+    model.eval()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        est._eval_losses(model, Xt, S.centers)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def fit_seconds(est, X) -> float:
+    t0 = time.perf_counter()
+    est.fit(X)
+    return time.perf_counter() - t0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--k", type=int, nargs="+", default=[2, 10])
+    p.add_argument("--hidden", type=int, default=500, help="hidden units per cluster (the RBM has the same)")
+    p.add_argument("--n-per-class", type=int, default=200)
+    p.add_argument("--epochs", type=int, default=3, help="epochs per timed training run")
+    p.add_argument("--fit-epochs", type=int, default=15)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", type=Path, default=None)
+    a = p.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    rows = []
+    for k in a.k:
+        X = mnist(k, a.n_per_class)
+        common = dict(n_hidden=a.hidden, batch_size=64, lr=1e-3, random_state=0)
+        make = {"rbm": lambda: RBM(k, **common), "trbm": lambda: TRBM(k, **common)}
+        ep = {m: [] for m in make}; pad = {}
+        for _ in range(a.repeats):                       # alternate the two models
+            for m in make:
+                s, pad[m] = epoch_seconds(make[m](), X, a.epochs)
+                ep[m].append(s)
+        split = {m: step_split(make[m](), X) for m in make}
+        ll = {m: [] for m in make}
+        for _ in range(a.repeats):
+            for m in make:
+                ll[m].append(lloyd_seconds(make[m](), X, 1))
+        fits = {m: [] for m in make}
+        for _ in range(max(1, a.repeats - 1)):
+            for m in make:
+                fits[m].append(fit_seconds(make[m]().set_params(max_epochs=a.fit_epochs), X))
+        med = lambda v: statistics.median(v)
+        row = dict(k=k, n=len(X), hidden_per_cluster=a.hidden, threads=torch.get_num_threads(),
+                   rbm_epoch_s=med(ep["rbm"]), trbm_epoch_s=med(ep["trbm"]), epoch_ratio=med(ep["trbm"]) / med(ep["rbm"]),
+                   trbm_padding=pad["trbm"],
+                   rbm_step_fwd_bwd_ms=split["rbm"][0], rbm_step_adam_ms=split["rbm"][1],
+                   trbm_step_fwd_bwd_ms=split["trbm"][0], trbm_step_adam_ms=split["trbm"][1],
+                   rbm_lloyd_s=med(ll["rbm"]), trbm_lloyd_s=med(ll["trbm"]),
+                   lloyd_vs_floor=med(ll["trbm"]) / (k * med(ll["rbm"])),
+                   rbm_fit_s=med(fits["rbm"]), trbm_fit_s=med(fits["trbm"]), fit_ratio=med(fits["trbm"]) / med(fits["rbm"]))
+        rows.append(row)
+        print({c: (round(v, 4) if isinstance(v, float) else v) for c, v in row.items()}, flush=True)
+    if a.out is not None:
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = a.out.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader(); w.writerows(rows)
+        os.replace(tmp, a.out)
+
+
+if __name__ == "__main__":
+    main()
