@@ -6,7 +6,7 @@
 __all__ = ['RBM_SUBSETS', 'PAPER_TRAINING', 'RBM_PROTOCOLS', 'RBM_PRESETS', 'load_rbm_subset', 'fit_rbm_row', 'mean_sd', 'mosaic',
            'plot_panels', 'write_png', 'cluster_digits']
 
-# %% ../nbs/26_paper1_rbm.ipynb #f107b8af
+# %% ../nbs/26_paper1_rbm.ipynb #6e8b9d2b
 import time
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .data import atomic_write, load_dataset
 from .metrics import ari, cluster_acc, nmi
 from .rbm import RBM, TRBM
 
-# %% ../nbs/26_paper1_rbm.ipynb #e0d02cfe
+# %% ../nbs/26_paper1_rbm.ipynb #d42c1940
 RBM_SUBSETS = {"mnist01": (0, 1), "mnist04": (0, 1, 2, 3, 4)}
 PAPER_TRAINING = dict(batch_size=64, lr=1e-3, cd_steps=1, init_std=0.01)   # Fig. 5's training (a = 0, 15 epochs)
 RBM_PROTOCOLS = {"fig5": dict(max_epochs=15), "long": dict(max_epochs=50, lr=1e-2, visible_init="data")}
@@ -44,7 +44,7 @@ def load_rbm_subset(key: str, n_train: int = 200, n_test: int = 100, binarize_se
     binary = lambda X: (rng.random(X.shape) < X).astype(np.float32)
     return dict(X_train=Xtr, X_train_bin=binary(Xtr), y_train=tr.y, X_test_bin=binary(Xte), y_test=te.y)
 
-# %% ../nbs/26_paper1_rbm.ipynb #9d575048
+# %% ../nbs/26_paper1_rbm.ipynb #74831b77
 def fit_rbm_row(key: str, seed: int, config: dict, protocol: str = "fig5", data: dict | None = None) -> dict:
     """One subset, training protocol and seed: RBM (total_hidden units), TRBM with each assignment rule (total_hidden / k
     per cluster) and k-means on the binarized training images; held-out AIS log-likelihoods. Returns the fitted models
@@ -77,7 +77,7 @@ def mean_sd(runs: pd.DataFrame, by=("protocol", "subset")) -> pd.DataFrame:
     return pd.DataFrame({c: stats[(c, "mean")].map("{:.3f}".format) + " ± " + stats[(c, "std")].map("{:.3f}".format)
                          for c in cols})
 
-# %% ../nbs/26_paper1_rbm.ipynb #31dd7424
+# %% ../nbs/26_paper1_rbm.ipynb #2d5c64d7
 def mosaic(images: np.ndarray, n_cols: int = 8) -> np.ndarray:
     "Square images (n, H·W) tiled into one (rows·H, n_cols·W) array."
     n, side = len(images), int(round(np.sqrt(images.shape[1])))
