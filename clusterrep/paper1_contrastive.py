@@ -6,7 +6,7 @@
 __all__ = ['CONTRASTIVE_PRESETS', 'CLASSES', 'MODELS', 'load_contrastive_data', 'linear_probe', 'fit_contrastive_models',
            'summarize_contrastive_runs', 'tsne_embedding', 'plot_fig4', 'plot_fig12']
 
-# %% ../nbs/25_paper1_contrastive.ipynb #2e48f223
+# %% ../nbs/25_paper1_contrastive.ipynb #3c81bbf1
 import time
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .contrastive import CL, TCL, elastic_deform
 from .data import atomic_write, load_dataset
 from .metrics import ari, cluster_acc, nmi
 
-# %% ../nbs/25_paper1_contrastive.ipynb #ec5332d0
+# %% ../nbs/25_paper1_contrastive.ipynb #a3d3dfd3
 CONTRASTIVE_PRESETS = {
     "quick": dict(n_fit=200, n_probe=200, seeds=(0,), max_epochs=2, seeding_variant=False),
     "cpu": dict(n_fit=1000, n_probe=1000, seeds=(0, 1, 2), max_epochs=30, seeding_variant=True),
@@ -44,7 +44,7 @@ def linear_probe(Z_train, y_train, Z_test, y_test) -> float:
     clf = LogisticRegression(max_iter=2000).fit(Z_train, y_train)
     return float(clf.score(Z_test, y_test))
 
-# %% ../nbs/25_paper1_contrastive.ipynb #282caf96
+# %% ../nbs/25_paper1_contrastive.ipynb #aa3f8b6a
 MODELS = {   # key: (estimator class, options)
     "cl": (CL, {}), "tcl": (TCL, {}),
     "cl_sup": (CL, dict(supervised=True)), "tcl_sup": (TCL, dict(supervised=True)),
@@ -91,7 +91,7 @@ def summarize_contrastive_runs(df: pd.DataFrame) -> pd.DataFrame:
                 out.setdefault(model, {})[metric] = f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.3f}"
     return pd.DataFrame(out).T.fillna("")
 
-# %% ../nbs/25_paper1_contrastive.ipynb #6fe1aee8
+# %% ../nbs/25_paper1_contrastive.ipynb #f153b6d2
 def _save(fig, path):
     if path is not None:
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
