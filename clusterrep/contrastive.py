@@ -301,7 +301,6 @@ class _Contrastive(ClusterSpecificEstimator):
         d = self.dropout
         if isinstance(d, bool) or not isinstance(d, Real) or not 0 <= d < 1:
             raise ValueError(f"dropout must be a number in [0, 1), got {d!r}")
-        self._kmeans_iters()                          # checks `init` (the meta-algorithm reads it)
         if not isinstance(self.supervised, (bool, np.bool_)):
             raise ValueError(f"supervised must be True or False, got {self.supervised!r}")
 

@@ -6,7 +6,7 @@
 __all__ = ['VAE_EXPERIMENTS', 'VAE_PRESETS', 'run_settings', 'load_vae_experiment', 'fit_vae_pair', 'cached_vae_pair',
            'summarize_vae_runs', 'decoded_grid', 'plot_vae_figure']
 
-# %% ../nbs/24_paper1_vae.ipynb #b77977c4
+# %% ../nbs/24_paper1_vae.ipynb #7ee26c59
 import time
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from .data import atomic_write, load_dataset
 from .metrics import ari, cluster_acc, nmi
 from .vae import TVAE, VAE
 
-# %% ../nbs/24_paper1_vae.ipynb #4fc3e7b4
+# %% ../nbs/24_paper1_vae.ipynb #77d6f4b9
 VAE_EXPERIMENTS = {   # key: (dataset, classes, n_clusters, estimator options)
     "fig3": ("mnist", (0, 1, 9), 3, dict(reconstruction="bce")),
     "fig9": ("mnist", (0, 1, 9), 3, dict(reconstruction="mse")),
@@ -49,7 +49,7 @@ def load_vae_experiment(key: str, n_train: int = 200, n_test: int = 100):
     te = load_dataset(name, split="test", classes=classes, n_per_class=n_test)
     return tr.X, tr.y, te.X, te.y
 
-# %% ../nbs/24_paper1_vae.ipynb #7f6f3c0c
+# %% ../nbs/24_paper1_vae.ipynb #bfd8abc6
 def fit_vae_pair(key: str, seed: int, *, n_train: int = 200, n_test: int = 100, max_epochs: int = 200, n_init: int = 1,
                  **params) -> dict:
     "Fit VAE and TVAE of one experiment and seed; return the fitted models, the data and a row of metrics."
@@ -100,7 +100,7 @@ def summarize_vae_runs(df: pd.DataFrame) -> pd.DataFrame:
     mean, sd = g.mean(), g.std(ddof=1).fillna(0.0)
     return mean.round(3).astype(str) + " ± " + sd.round(3).astype(str)
 
-# %% ../nbs/24_paper1_vae.ipynb #4b659369
+# %% ../nbs/24_paper1_vae.ipynb #cbfe31f9
 def decoded_grid(est, cluster: int | None = None, n: int = 10) -> np.ndarray:
     "A (n·H, n·W) mosaic of decoded latent points at the prior's quantiles (latent_dim = 2)."
     q = norm.ppf(np.linspace(0.05, 0.95, n))

@@ -227,7 +227,7 @@ def reconstruction_losses(model: nn.Module, X: torch.Tensor, centers: torch.Tens
 def infer_clusters(loss_fn, X: torch.Tensor, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
     """Eq. (2) for new points: `loss_fn(X_batch) -> (b, k)` losses, evaluated in batches (memory O(batch));
     returns (labels, losses (n, k))."""
-    losses = torch.cat([loss_fn(X[s:s + batch_size]) for s in range(0, len(X), batch_size)])
+    losses = all_cluster_losses(lambda xb, _: loss_fn(xb), X, None, batch_size)
     return assign_by_loss(losses), losses
 
 # %% ../nbs/06_cluster_specific.ipynb #22f6ed6c
@@ -330,6 +330,10 @@ class ClusterSpecificEstimator(DeepClusterer):
     _assigned_losses = None  # optional: (model, X, labels, centers) -> (n,)
 
     # --- defaults a model may override ------------------------------------------------------
+    def _check_params(self, n_samples: int) -> None:
+        super()._check_params(n_samples)
+        self._kmeans_iters()   # validates `init` where the model has one
+
     def _n_models(self) -> int:
         return self.n_clusters if self._tensorized else 1
 
@@ -453,6 +457,8 @@ def objective_at_partition(estimator: ClusterSpecificEstimator, X, labels) -> di
     if not isinstance(estimator, ClusterSpecificEstimator) or not estimator._tensorized:
         raise TypeError(f"objective_at_partition needs a cluster-specific estimator, got {type(estimator).__name__}")
     codes = np.unique(np.asarray(labels), return_inverse=True)[1].reshape(-1)
+    if len(codes) != len(X):
+        raise ValueError(f"labels has {len(codes)} entries but X has {len(X)} samples")
     base = type(estimator)
 
     class FixedS(base):
@@ -471,7 +477,5 @@ def objective_at_partition(estimator: ClusterSpecificEstimator, X, labels) -> di
     FixedS.__name__ = FixedS.__qualname__ = base.__name__
     params = {**estimator.get_params(deep=False), "n_clusters": int(codes.max()) + 1}
     est = FixedS(**params)
-    if len(codes) != len(X):
-        raise ValueError(f"labels has {len(codes)} entries but X has {len(X)} samples")
     est.fit(X)
     return dict(fixed=float(est._best_state["fixed_objective"]), relaxed=float(est.loss_), estimator=est)

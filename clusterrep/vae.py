@@ -7,7 +7,7 @@ __all__ = ['RECONSTRUCTIONS', 'SKLEARN_EXPECTED_FAILED_CHECKS', 'SKLEARN_EXPECTE
            'reparameterize', 'reconstruction_nll', 'log_normal', 'ClusterVAENet', 'build_vae_net', 'neg_elbo_assigned',
            'neg_elbo_all', 'shared_eps', 'TVAE', 'VAE']
 
-# %% ../nbs/08_vae.ipynb #dea9252b
+# %% ../nbs/08_vae.ipynb #4783a787
 import math
 from numbers import Integral, Real
 
@@ -16,9 +16,9 @@ import torch
 from torch import nn
 
 from .training import init_parameters_
-from .tensorized import ClusterLinear, ClusterSpecificEstimator
+from .tensorized import ClusterLinear, ClusterSpecificEstimator, all_cluster_losses
 
-# %% ../nbs/08_vae.ipynb #5387bfab
+# %% ../nbs/08_vae.ipynb #353a86d2
 RECONSTRUCTIONS = ("bce", "mse")
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -46,7 +46,7 @@ def log_normal(z: torch.Tensor, mu: torch.Tensor | None = None, logvar: torch.Te
         return -0.5 * (z.square() + _LOG_2PI).sum(-1)
     return -0.5 * ((z - mu).square() / logvar.exp() + logvar + _LOG_2PI).sum(-1)
 
-# %% ../nbs/08_vae.ipynb #9f985b44
+# %% ../nbs/08_vae.ipynb #889a00ae
 _ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh}
 
 class ClusterVAENet(nn.Module):
@@ -125,7 +125,7 @@ class ClusterVAENet(nn.Module):
             return 0.5 * ((x * x).sum(-1, keepdim=True) - 2 * xo + oo) + 0.5 * x.shape[1] * _LOG_2PI
         raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {reconstruction!r}")
 
-# %% ../nbs/08_vae.ipynb #56cce1a6
+# %% ../nbs/08_vae.ipynb #c13f6c5f
 def _flat(t: torch.Tensor, lead: int) -> torch.Tensor:
     "Keep `lead` leading axes, flatten the rest (the features)."
     return t.reshape(*t.shape[:lead], -1)
@@ -160,7 +160,7 @@ def build_vae_net(input_shape: tuple, n_clusters: int, hidden: int = 200, latent
         raise ValueError(f"architecture must be 'mlp' or 'cnn', got {architecture!r}")
     return init_parameters_(net, generator) if generator is not None else net
 
-# %% ../nbs/08_vae.ipynb #06db8a5c
+# %% ../nbs/08_vae.ipynb #8aa48b37
 def neg_elbo_assigned(net: ClusterVAENet, x: torch.Tensor, labels: torch.Tensor, centers: torch.Tensor,
                       reconstruction: str = "bce", beta: float = 1.0, eps: torch.Tensor | None = None,
                       mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -189,7 +189,7 @@ def shared_eps(n_samples: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
     half = torch.randn(-(-n_samples // 2), latent_dim, generator=g)
     return torch.cat([half, -half])[:n_samples]
 
-# %% ../nbs/08_vae.ipynb #3fa9f76a
+# %% ../nbs/08_vae.ipynb #7d13bd04
 def _check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -225,7 +225,6 @@ class _ClusterVAE(ClusterSpecificEstimator):
             raise ValueError(f"architecture must be 'mlp' or 'cnn', got {self.architecture!r}")
         if self.activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {list(_ACTIVATIONS)}, got {self.activation!r}")
-        self._kmeans_iters()   # validates `init`
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -312,15 +311,15 @@ class _ClusterVAE(ClusterSpecificEstimator):
     def _eps(self, n: int | None = None) -> torch.Tensor:
         return shared_eps(int(self.n_eval_samples if n is None else n), int(self.latent_dim)).to(self._torch_device)
 
+    def _neg_elbo_all(self, model, X, centers, n_draws: int | None = None, beta: float | None = None) -> torch.Tensor:
+        "−ELBO (n, k) over all of X in chunks, without gradients, with `n_draws` shared draws (default n_eval_samples)."
+        eps, mask, beta = self._eps(n_draws), self._mask(), self.beta if beta is None else beta
+        return all_cluster_losses(lambda xb, c: neg_elbo_all(model, xb, c, eps, self.reconstruction, beta, mask),
+                                  X, centers, self._eval_batch_size)
+
     def _lloyd_losses(self, model, X, centers):
         "The Lloyd step during training: the evaluation estimate, or a cheaper one with `n_lloyd_samples` shared draws."
-        if self.n_lloyd_samples is None:
-            return self._eval_losses(model, X, centers)
-        b = self._eval_batch_size
-        eps = self._eps(self.n_lloyd_samples)
-        with torch.no_grad():
-            return torch.cat([neg_elbo_all(model, X[s:s + b], centers, eps, self.reconstruction, self.beta, self._mask())
-                              for s in range(0, len(X), b)])
+        return self._neg_elbo_all(model, X, centers, self.n_lloyd_samples)
 
     @property
     def _eval_batch_size(self) -> int:
@@ -396,9 +395,8 @@ class _ClusterVAE(ClusterSpecificEstimator):
         n_importance = _check_positive_int(n_importance, "n_importance")
         Xt = self._X(X)
         mask, b = self._mask(), self._eval_batch_size
-        if n_importance == 1:
-            B = torch.cat([-neg_elbo_all(self.model_, Xt[s:s + b], self.centers_, self._eps(), self.reconstruction,
-                                         1.0, mask) for s in range(0, len(Xt), b)])
+        if n_importance == 1:   # the ELBO itself: β = 1 whatever the training weight
+            B = -self._neg_elbo_all(self.model_, Xt, self.centers_, beta=1.0)
         else:
             g = torch.Generator().manual_seed(int(np.random.default_rng(random_state).integers(2**31 - 1)))
             B = torch.cat([self._iwae(Xt[s:s + b], n_importance, g, mask) for s in range(0, len(Xt), b)])
@@ -427,7 +425,7 @@ class VAE(_ClusterVAE):
     "Standard VAE: the same network with one latent space, input centred by the data mean; labels by k-means on μ."
     _tensorized = False
 
-# %% ../nbs/08_vae.ipynb #8ac348b4
+# %% ../nbs/08_vae.ipynb #914afda9
 _BCE_REASON = "the checks' data lies outside [0, 1], which reconstruction='bce' refuses by design"
 SKLEARN_EXPECTED_FAILED_CHECKS = {}
 SKLEARN_EXPECTED_FAILED_CHECKS_BCE = {name: _BCE_REASON for name in (
