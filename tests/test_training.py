@@ -120,14 +120,27 @@ def test_lloyd_step_is_argmin_when_no_cluster_empties(n, k, seed):
 
 
 def test_progress_bar_switch(capsys):
-    "verbose=True shows epoch and restart bars (stderr); verbose=False prints nothing."
+    "verbose=True shows one bar per fit (restarts x epochs, restart and loss) on stderr; False and None (piped) nothing."
     X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
     SoftKMeans(2, n_init=2, random_state=0, max_epochs=3).fit(X)
+    SoftKMeans(2, n_init=2, random_state=0, max_epochs=3, verbose=None).fit(X)  # captured stderr is no terminal
     quiet = capsys.readouterr()
     assert quiet.err == "" and quiet.out == ""
     SoftKMeans(2, n_init=2, random_state=0, max_epochs=3, verbose=True).fit(X)
-    loud = capsys.readouterr().err
-    assert "restarts" in loud and "epochs" in loud
+    loud = capsys.readouterr()
+    assert loud.out == ""
+    assert loud.err.count("SoftKMeans: 100%") == 1 and "6/6" in loud.err and "restart=2/2" in loud.err
+
+
+def test_progress_does_not_change_results_with_loky_workers(capsys):
+    "Restarts in loky processes: same result with and without the bar; the parent counts restarts."
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    a = SoftKMeans(2, n_init=2, random_state=0, max_epochs=3, n_jobs=2, verbose=True).fit(X)
+    err = capsys.readouterr().err
+    b = SoftKMeans(2, n_init=2, random_state=0, max_epochs=3, verbose=False).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert a.restarts_ == b.restarts_
+    assert "6/6" in err and "restart=2/2" in err
 
 
 def test_checkpoint_roundtrip_and_dropped_params(tmp_path):
