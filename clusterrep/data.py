@@ -5,10 +5,11 @@
 # %% auto #0
 __all__ = ['SYNTHETIC', 'DUMMY_STD', 'SHA256', 'RAW_SHA256', 'URLS', 'FASHION_CLASSES', 'PENGUIN_FEATURES', 'PENGUIN_SPECIES',
            'CT_CLASSES', 'PUBLISHED_COUNTS', 'CONVERSIONS', 'Dataset', 'make_gaussian_clusters', 'default_cache_dir',
-           'resolve_data_dir', 'ChecksumError', 'sha256sum', 'verify_file', 'download_url', 'fetch_file', 'read_idx',
-           'check_sequence_lengths', 'trim_zero_steps', 'Conversion', 'atomic_write', 'parse_libsvm_dense',
-           'convert_usps', 'convert_coil100', 'pad_sequences', 'convert_character_trajectories', 'parse_arabic_digits',
-           'convert_spoken_arabic_digits', 'list_datasets', 'dataset_info', 'load_dataset', 'add_noise']
+           'resolve_data_dir', 'ChecksumError', 'sha256sum', 'verify_file', 'download_url', 'converted_name',
+           'fetch_file', 'read_idx', 'check_sequence_lengths', 'trim_zero_steps', 'Conversion', 'atomic_write',
+           'parse_libsvm_dense', 'convert_usps', 'convert_coil100', 'pad_sequences', 'convert_character_trajectories',
+           'parse_arabic_digits', 'convert_spoken_arabic_digits', 'list_datasets', 'dataset_info', 'load_dataset',
+           'add_noise']
 
 # %% ../nbs/00_data.ipynb #2517363c
 import bz2
@@ -25,7 +26,8 @@ import urllib.request
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from numbers import Integral
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
 import numpy as np
@@ -186,16 +188,19 @@ _VERIFIED: set = set()  # (path, size, mtime) of files already verified in this 
 
 def verify_file(path: str | os.PathLike, rel: str | None = None, *, expected: str | None = None) -> str:
     """Check the sha256 of `path` (known as `rel` in the data directory) and return it.
-    Accepted: `expected`, else `SHA256[rel]`, the hash in a `<file>.sha256` written by a converter, or for
-    `.gz` files the hash `RAW_SHA256[rel]` of the decompressed bytes. Raises `ChecksumError` naming the file,
-    the expected and the actual hash. Files without any known hash are accepted."""
+    Accepted: `expected`, else the pinned `SHA256[rel]` (or, for `.gz` files, the hash `RAW_SHA256[rel]` of the
+    decompressed bytes); only a file with no pinned hash (a converted file) is checked against the hash in the
+    `<file>.sha256` beside it. Raises `ChecksumError` naming the file, the expected and the actual hash.
+    Files without any known hash are accepted."""
     path = Path(path)
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key in _VERIFIED: return ""
+    pinned = None if expected else (SHA256.get(rel) or RAW_SHA256.get(rel))
     accepted = [expected] if expected else [h for h in [SHA256.get(rel)] if h]
     side = _sidecar(path)
-    if not expected and side.exists(): accepted.append(side.read_text().split()[0])
+    if not expected and not pinned and side.exists():  # a pinned hash is never overridden by a file beside the data
+        accepted += side.read_text().split()[:1]
     raw = None if expected else RAW_SHA256.get(rel)
     if not accepted and not raw:
         _VERIFIED.add(key); return ""
@@ -205,7 +210,8 @@ def verify_file(path: str | os.PathLike, rel: str | None = None, *, expected: st
     if raw and _gunzip_sha256(path) == raw:  # (a temporary download has no .gz suffix: try whenever known)
         _VERIFIED.add(key); return actual
     exp = " or ".join(accepted + ([f"{raw} (decompressed)"] if raw else []))
-    raise ChecksumError(f"sha256 mismatch for {path} ({rel or path.name}): expected {exp}, got {actual}. "
+    note = (f" ({side.name} beside it is not used: {rel} has a pinned hash)" if pinned and side.exists() else "")
+    raise ChecksumError(f"sha256 mismatch for {path} ({rel or path.name}): expected {exp}, got {actual}{note}. "
                         "The file is corrupt, truncated or not the expected file; delete it to download it again.")
 
 # %% ../nbs/00_data.ipynb #54efb574
@@ -240,30 +246,76 @@ def _install(tmp: Path, dest: Path, rel: str, expected: str | None = None) -> No
         raise
     os.replace(tmp, dest)
 
+_NETWORK_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException, ValueError)
+
+def _where(data_dir=None) -> str:
+    "The data directory and where it came from, with the hint to point `CLUSTERREP_DATA` at a copy of the data."
+    root = resolve_data_dir(data_dir)
+    if data_dir is not None: source = "the data_dir argument"
+    elif os.environ.get("CLUSTERREP_DATA"): source = "$CLUSTERREP_DATA"
+    else: source = "the per-user cache, as $CLUSTERREP_DATA is not set"
+    return (f"Data directory: {root} (from {source}). If you have a copy of the data (e.g. the project's data "
+            "mirror), set CLUSTERREP_DATA=/path/to/it or pass data_dir=; otherwise check the internet connection "
+            "(or proxy) and try again.")
+
+def _download_error(what: str, dest: Path, tried: list, data_dir) -> ConnectionError:
+    lines = "\n  ".join(f"{url}: {err}" for url, err in tried)
+    return ConnectionError(f"could not download {what} to {dest}; tried:\n  {lines}\n{_where(data_dir)}")
+
+@contextlib.contextmanager
+def _remove_new_empty_dirs(*paths):
+    "On failure, remove the folders on the way to `paths` that did not exist before and are (still) empty."
+    new = []
+    for p in map(Path, paths):
+        for q in [p, *p.parents]:
+            if q.exists(): break
+            new.append(q)
+    try:
+        yield
+    except BaseException:
+        for q in sorted(set(new), key=lambda q: len(q.parts), reverse=True):  # deepest first
+            with contextlib.suppress(OSError): q.rmdir()
+        raise
+
+def converted_name(rel: str) -> str:
+    "Where a converted file lives: `usps/usps.npz` → `usps/usps.converted.npz` (never under the pinned name)."
+    p = PurePosixPath(rel)
+    return str(p.with_name(f"{p.stem}.converted{p.suffix}"))
+
+def _local_file(root: Path, rel: str) -> Path | None:
+    "The file `rel` of the data directory `root`: the mirror's file, else a converted one; None if neither exists."
+    for name in [rel] + ([converted_name(rel)] if rel in CONVERSIONS else []):
+        if (root / name).exists(): return root / name
+    return None
+
 def fetch_file(rel: str, data_dir=None, *, download: bool = True, progress: bool = True) -> Path:
     """Path of the data file `rel` (e.g. `'mnist/t10k-labels-idx1-ubyte.gz'`) in the data directory,
-    downloaded from `URLS[rel]` or built by `CONVERSIONS[rel]` if missing, and sha256-verified."""
+    sha256-verified: the mirror's file, else a file converted earlier (`converted_name(rel)`), else downloaded
+    from `URLS[rel]` or built by `CONVERSIONS[rel]`. A failed download raises ConnectionError naming the file,
+    the URLs tried, the data directory and `CLUSTERREP_DATA`, and leaves no new empty folder behind."""
     root = resolve_data_dir(data_dir)
     dest = root / rel
-    if dest.exists():
-        verify_file(dest, rel); return dest
+    if (found := _local_file(root, rel)) is not None:
+        verify_file(found, rel if found == dest else converted_name(rel)); return found
     if not download:
-        raise FileNotFoundError(f"{dest} is missing and download=False (data directory {root}; "
-                                "set data_dir= or $CLUSTERREP_DATA, or allow download=True)")
+        raise FileNotFoundError(f"{dest} is missing and download=False. {_where(data_dir)}")
     if rel in URLS:
-        errors = []
-        for url in URLS[rel]:
-            try:
-                tmp = download_url(url, dest, progress=progress)
-            except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
-                errors.append(f"{url}: {e}"); continue
-            _install(tmp, dest, rel)
-            return dest
-        raise ConnectionError(f"could not download {rel} to {dest}; tried:\n  " + "\n  ".join(errors))
+        tried = []
+        with _remove_new_empty_dirs(dest.parent):
+            for url in URLS[rel]:
+                try:
+                    tmp = download_url(url, dest, progress=progress)
+                except _NETWORK_ERRORS as e:
+                    tried.append((url, e)); continue
+                _install(tmp, dest, rel)
+                return dest
+            raise _download_error(rel, dest, tried, data_dir)
     if rel in CONVERSIONS:
-        CONVERSIONS[rel].build(dest, root, progress=progress)
-        return dest
-    raise FileNotFoundError(f"{dest} is missing and no download source is known for {rel!r}")
+        conv = root / converted_name(rel)
+        with _remove_new_empty_dirs(conv.parent, root / "raw" / conv.parent.name):
+            CONVERSIONS[rel].build(conv, root, progress=progress, data_dir=data_dir)
+        return conv
+    raise FileNotFoundError(f"{dest} is missing and no download source is known for {rel!r}. {_where(data_dir)}")
 
 # %% ../nbs/00_data.ipynb #aba25f61
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -460,13 +512,17 @@ class Conversion:
     convert: Callable  # convert({name: Path}) -> dict of arrays
     validate: Callable  # validate(arrays) raises ValueError if the content is wrong
 
-    def build(self, dest: Path, root: Path, progress: bool = True) -> None:
+    def build(self, dest: Path, root: Path, progress: bool = True, data_dir=None) -> None:
+        "Download the raw files (kept in `root/raw/<folder>/`), convert, check, write `dest` and its `.sha256`."
         raw_dir = root / "raw" / dest.parent.name
         paths = {}
         for fname, (url, md5) in self.raw.items():
             p = raw_dir / fname
             if not p.exists():
-                tmp = download_url(url, p, progress=progress)
+                try:
+                    tmp = download_url(url, p, progress=progress)
+                except _NETWORK_ERRORS as e:
+                    raise _download_error(f"the raw file {fname} (to build {dest.parent.name}/{dest.name})", p, [(url, e)], data_dir) from e
                 if md5 and (got := _md5sum(tmp)) != md5:
                     tmp.unlink(missing_ok=True)
                     raise ChecksumError(f"md5 mismatch for {p} (from {url}): expected {md5}, got {got}")
@@ -476,7 +532,8 @@ class Conversion:
         self.validate(arrays)
         _save_npz_atomic(dest, arrays)
         raw_hashes = "".join(f"{sha256sum(p)}  raw/{dest.parent.name}/{f}\n" for f, p in paths.items())
-        _sidecar(dest).write_text(f"{sha256sum(dest)}  {dest.name} (converted from the raw files below)\n" + raw_hashes)
+        with atomic_write(_sidecar(dest), "w") as f:
+            f.write(f"{sha256sum(dest)}  {dest.name} (converted from the raw files below)\n" + raw_hashes)
 
 def _md5sum(path) -> str:
     h = hashlib.md5()
@@ -705,13 +762,41 @@ def dataset_info(name: str, data_dir=None) -> dict:
     options (with defaults) and `available` (synthetic/builtin, or all files present in the data directory)."""
     e = _entry(name)
     root = resolve_data_dir(data_dir)
-    available = all((root / f).exists() for f in e.files)
+    available = all(_local_file(root, f) is not None for f in e.files)
     if name == "penguins":
         try: import palmerpenguins  # noqa: F401
         except ImportError: available = False
     return dict(name=name.lower().replace("-", "_"), n_samples=e.n_samples, n_classes=e.n_classes,
                 shape=e.shape, kind=e.kind, available=available, options=dict(e.options),
                 files=list(e.files), description=e.description)
+
+def _is_int(v) -> bool:
+    return isinstance(v, Integral) and not isinstance(v, (bool, np.bool_))
+
+def _check_option(name: str, kind: str, key: str, value) -> None:
+    "Raise TypeError/ValueError naming the option if `value` is not a valid `key` for dataset `name` (of `kind`)."
+    where = f"load_dataset({name!r}): {key}"
+    if value is None and key in ("classes", "n_per_class", "n_samples", "dummy_dims"):
+        return
+    if key == "classes":
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{where} must be a list of integer labels, e.g. [3] or [0, 1], got the string {value!r}")
+        items = [value] if np.ndim(value) == 0 else list(np.asarray(value, dtype=object).ravel())
+        if not items:
+            raise ValueError(f"{where} is empty, which would select no sample; pass None for all classes")
+        bad = [v for v in items if not _is_int(v)]
+        if bad:
+            raise TypeError(f"{where} must hold integer labels, got {bad[0]!r} ({type(bad[0]).__name__})")
+    elif key in ("n_per_class", "n_samples", "dummy_dims"):
+        low = 0 if key == "dummy_dims" else 1
+        if not _is_int(value) or value < low:
+            raise (TypeError if not _is_int(value) else ValueError)(
+                f"{where} must be an integer >= {low} (or None), got {value!r} ({type(value).__name__})")
+    elif key in ("flat", "first_10", "trim_rest") or (key == "scale" and kind == "images"):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{where} must be True or False, got {value!r} ({type(value).__name__})")
+    elif key == "split":
+        _check_split(value)
 
 def load_dataset(name: str, *, data_dir=None, random_state=None, download: bool = True, **options) -> Dataset:
     """Load dataset `name` (see `list_datasets()`) as a `Dataset` (`X` float32, `y` int64).
@@ -724,6 +809,8 @@ def load_dataset(name: str, *, data_dir=None, random_state=None, download: bool 
         raise TypeError(f"load_dataset({name!r}) got unknown option(s) {unknown}; "
                         f"valid options: {sorted(e.options) or 'none'}")
     opts = {**e.options, **options}
+    for key, value in options.items():
+        _check_option(name, e.kind, key, value)
     return e.loader(data_dir, download, random_state, **opts)
 
 # %% ../nbs/00_data.ipynb #1c610fab

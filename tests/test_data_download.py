@@ -134,7 +134,7 @@ def test_corrupt_download_raises_and_leaves_nothing(fake_mnist, monkeypatch, tmp
     bad = (tmp_path / "src" / f"bad-{Path(RELS[0]).name}").read_bytes()
     assert sha(bad) in msg  # actual hash
     assert not (root / RELS[0]).exists()
-    assert list((root / "mnist").iterdir()) == []  # no half-written or temporary file
+    assert not root.exists()  # no half-written or temporary file, and no folder the attempt created
 
 
 def test_existing_file_is_not_downloaded_again(fake_mnist, monkeypatch, tmp_path):
@@ -211,15 +211,17 @@ def test_conversion_from_canonical_format(monkeypatch, tmp_path):
         np.testing.assert_allclose(ds.X.reshape(12, 256), (X + 1) / 2, atol=1e-6)
         np.testing.assert_array_equal(ds.y, y - 1)
         assert len(data.load_dataset("usps", split="test", data_dir=root)) == 4
-        side = root / "usps" / "usps.npz.sha256"
-        assert side.read_text().split()[0] == data.sha256sum(root / rel)
+        converted = root / data.converted_name(rel)  # never under the mirror's (pinned) name
+        assert converted.name == "usps.converted.npz" and not (root / rel).exists()
+        side = converted.with_name(converted.name + ".sha256")
+        assert side.read_text().split()[0] == data.sha256sum(converted)
         assert len(server.requests) == 2  # the second load used the converted file
         # a corrupted raw archive (md5 mismatch) raises and leaves neither the raw nor the converted file
         server.files["/usps.t.bz2"] = raw["usps.t.bz2"][:-5]
         root2 = tmp_path / "data2"
         with pytest.raises(data.ChecksumError, match="md5 mismatch for .*usps.t.bz2"):
             data.load_dataset("usps", data_dir=root2)
-        assert not (root2 / rel).exists()
+        assert not (root2 / rel).exists() and not (root2 / data.converted_name(rel)).exists()
         assert sorted(p.name for p in root2.rglob("*") if p.is_file()) == ["usps.bz2"]
     finally:
         server.close()
