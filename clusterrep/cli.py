@@ -4,14 +4,21 @@
 
 # %% auto #0
 __all__ = ['MODELS', 'RESERVED_OPTIONS', 'ModelSpec', 'load_model_class', 'available_models', 'parse_option', 'load_for_model',
-           'build_estimator', 'write_json', 'make_parser', 'main']
+           'build_estimator', 'write_results', 'prepare_out_dir', 'check_free_space', 'write_json', 'default_out_dir',
+           'make_parser', 'main']
 
 # %% ../nbs/16_cli.ipynb #7ce0ef1b
 import argparse
 import ast
+import contextlib
+import errno
 import importlib
 import json
+import os
+import re
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +26,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import __version__
 from .data import atomic_write, dataset_info, list_datasets, load_dataset
 from .metrics import evaluate
+from .training import check_device
 
 # %% ../nbs/16_cli.ipynb #c357dedc
 @dataclass(frozen=True)
@@ -94,14 +103,20 @@ def available_models() -> list[str]:
 
 # %% ../nbs/16_cli.ipynb #165817a5
 def parse_option(text: str) -> tuple[str, Any]:
-    "Parse `key=value`; the value as a Python literal when it is one, else as a string."
+    """Parse `key=value`; the value as a Python literal when it is one, else as a string. A value that starts or
+    ends like a literal (a bracket or a quote) but does not parse is an error, not a string."""
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key.isidentifier():
         raise ValueError(f"option {text!r} is not of the form key=value (key a Python identifier)")
     try:
         return key, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError) as e:
+        v = value.strip()
+        if v and (v[0] in "([{'\"" or v[-1] in ")]}'\""):
+            why = e.msg if isinstance(e, SyntaxError) else str(e)
+            raise ValueError(f"option {text!r}: the value {v!r} is not a valid Python literal ({why}); "
+                             f"write e.g. {key}=(2, 3) for a tuple, {key}=[0, 1] for a list") from None
         return key, value
 
 # %% ../nbs/16_cli.ipynb #43d45b09
@@ -139,6 +154,71 @@ def _to_json(obj):
         return obj.tolist()
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
+def write_results(folder, files: dict) -> list[Path]:
+    """Write JSON files `{name: (obj, indent)}` into `folder` all or nothing: every file goes to a temporary file
+    first (flushed to disk), then all are moved into place with `os.replace`. On any error (disk full, ...) the
+    temporary files are deleted and the folder's old files are untouched."""
+    folder, staged = Path(folder), []
+    try:
+        for name, (obj, indent) in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+            staged.append((Path(tmp), folder / name))
+            with os.fdopen(fd, "w") as f:
+                json.dump(obj, f, indent=indent, default=_to_json)
+                f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+        for tmp, dest in staged:
+            os.replace(tmp, dest)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [dest for _, dest in staged]
+
+_WHY = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+        errno.ENOTDIR: "a part of the path is a file, not a folder", errno.EEXIST: "a part of the path is a file"}
+
+def _why(e: OSError) -> str:
+    return _WHY.get(e.errno, e.strerror or str(e))
+
+def _remove_empty(folders) -> None:
+    "Remove the folders (deepest first) that are empty."
+    for p in sorted(folders, key=lambda p: len(Path(p).parts), reverse=True):
+        with contextlib.suppress(OSError):
+            Path(p).rmdir()
+
+def prepare_out_dir(out) -> list[Path]:
+    """Check, before any fitting, that results can be written to the folder `out`: it is not a file, no parent is a
+    file, it can be created and written (a probe file is written and deleted). Returns the folders it created (to
+    remove again if the run fails); raises OSError saying what is wrong."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"output folder {out} is a file, not a folder")
+    first = next((p for p in out.parents if p.exists()), Path("."))
+    if not out.exists() and not first.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"output folder {out}: its parent {first} is a file, not a folder")
+    created = [p for p in [out, *out.parents] if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        _remove_empty(created)
+        raise OSError(e.errno, f"cannot write to the output folder {out}: {_why(e)} ({e.strerror or e})") from None
+    return created
+
+def check_free_space(out, n_samples: int) -> None:
+    "OSError(ENOSPC) if the disk of `out` has less room than the results of `n_samples` labels need."
+    need = 64 * 1024 + 16 * int(n_samples)  # labels.json: up to ~12 bytes a label; metrics.json: a few KB
+    free = shutil.disk_usage(out).free
+    if free < need:
+        raise OSError(errno.ENOSPC, f"the disk of the output folder {out} is full: {free} bytes free, the results "
+                                    f"need about {need}")
+
 def write_json(path, obj, indent: int | None = 1) -> Path:
     "Write `obj` as JSON to `path` atomically (temporary file + os.replace)."
     path = Path(path)
@@ -174,10 +254,38 @@ def _loss_of(estimator) -> float | None:
             return float(value)
     return None
 
-RESERVED_OPTIONS = {"n_clusters": "--n-clusters", "random_state": "--seed", "n_init": "--n-init"}
+RESERVED_OPTIONS = {"n_clusters": "--n-clusters", "random_state": "--seed", "n_init": "--n-init",
+                    "verbose": "--progress / --no-progress"}
+
+def _slug(value) -> str:
+    "A value as a piece of a folder name: `(0, 1)` → `0_1`."
+    return re.sub(r"[^\w.-]+", "_", str(value)).strip("_") or "_"
+
+def default_out_dir(model: str, dataset: str, seed: int, data_options: dict | None = None) -> Path:
+    "`runs/MODEL-DATASET[-KEY=VALUE...]-seedS`: the data options (sorted) are part of the name."
+    parts = [model, dataset] + [f"{k}={_slug(v)}" for k, v in sorted((data_options or {}).items())] + [f"seed{seed}"]
+    return Path("runs") / "-".join(parts)
+
+_RUN_KEYS = ("model", "dataset", "seed", "n_clusters", "n_init", "options", "data_options")
+
+def _other_run(out: Path, run: dict) -> str | None:
+    "None if `out` holds no results or those of the same run (same model, data, seed and options); else what differs."
+    files = [out / "labels.json", out / "metrics.json"]
+    if not any(f.exists() for f in files):
+        return None
+    try:
+        old = json.loads(files[1].read_text())
+    except (OSError, ValueError):
+        return "results that cannot be read"
+    diff = [k for k in _RUN_KEYS if old.get(k) != run.get(k)]
+    return f"the results of another run ({', '.join(f'{k}={old.get(k)!r}' for k in diff)})" if diff else None
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"clusterrep fit: {message}", file=sys.stderr)
+    return code
 
 def _fit(args, parser) -> int:
-    "Load, fit, print ACC/NMI/ARI and write labels.json and metrics.json."
+    "Check the arguments and the output folder, load, fit, print ACC/NMI/ARI and write labels.json and metrics.json."
     offered = available_models()
     if args.model not in offered:
         parser.error(f"unknown or unavailable model {args.model!r}; choose from: {', '.join(offered)}")
@@ -195,54 +303,112 @@ def _fit(args, parser) -> int:
     for name, flag in RESERVED_OPTIONS.items():
         if name in options:
             parser.error(f"--option {name}=... is not an estimator option here; use {flag}")
+    if "device" in options:
+        try:
+            check_device(options["device"])
+        except (ValueError, TypeError) as e:
+            parser.error(f"--option device: {e}")
     options = {**spec.dataset_defaults.get(args.dataset, {}), **options}  # the caller's options win
+    out = Path(args.out) if args.out else default_out_dir(args.model, args.dataset, args.seed, data_options)
+    try:
+        created = prepare_out_dir(out)
+    except OSError as e:
+        return _fail(f"{e.strerror}; choose another --out", 2)
+    try:  # from here on, a failure removes the folders made for the results
+        return _fit_into(args, parser, spec, options, data_options, out)
+    finally:
+        _remove_empty(created)
+
+def _fit_into(args, parser, spec, options, data_options, out) -> int:
     try:
         X, y, lengths = load_for_model(args.model, args.dataset, data_dir=args.data_dir,
                                        random_state=args.seed, **data_options)
     except (ValueError, TypeError, OSError) as e:
-        print(f"clusterrep fit: could not load {args.dataset!r}: {e}", file=sys.stderr)
-        return 1
+        return _fail(f"could not load {args.dataset!r}: {e}")
     n_clusters = args.n_clusters if args.n_clusters is not None else len(np.unique(y))
+    run = dict(model=args.model, dataset=args.dataset, seed=args.seed, n_clusters=n_clusters, n_init=args.n_init,
+               n_samples=len(y))
+    if not args.force and (other := _other_run(out, {**run, "options": options, "data_options": data_options})):
+        return _fail(f"{out} holds {other}; use --force to overwrite them, or another --out", 2)
+    try:
+        check_free_space(out, len(y))
+    except OSError as e:
+        return _fail(f"{e.strerror}; free some space or choose another --out", 2)
     try:
         estimator = build_estimator(args.model, n_clusters, args.seed, args.n_init, **options)
     except ValueError as e:
         parser.error(str(e))
+    if type(estimator).__module__.startswith("clusterrep.") and "verbose" in estimator.get_params():
+        estimator.set_params(verbose=args.progress)  # None: a bar when stderr is a terminal
     start = time.perf_counter()
     try:
         estimator.fit(X, **({"lengths": lengths} if lengths is not None else {}))
-    except (ValueError, TypeError) as e:  # the estimator's own input checks: report them without a traceback
-        print(f"clusterrep fit: {args.model} on {args.dataset!r} failed: {e}", file=sys.stderr)
-        return 1
+    except (ValueError, TypeError, RuntimeError) as e:  # the estimator's own checks: report them without a traceback
+        return _fail(f"{args.model} on {args.dataset!r} failed: {e}")
     seconds = time.perf_counter() - start
     labels = np.asarray(estimator.labels_)
     metrics = evaluate(y, labels)
-    out = Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.dataset}-seed{args.seed}"
-    run = dict(model=args.model, dataset=args.dataset, seed=args.seed, n_clusters=n_clusters, n_samples=len(y))
-    write_json(out / "labels.json", {**run, "labels": labels.astype(int).tolist()}, indent=None)  # one line
-    write_json(out / "metrics.json", {**run, **metrics, "loss": _loss_of(estimator), "seconds": seconds,
-                                      "options": options, "data_options": data_options})
     print(f"{args.model} on {args.dataset} (n={len(y)}, k={n_clusters}, seed={args.seed}, {seconds:.1f} s): "
           f"ACC {metrics['acc']:.4f}  NMI {metrics['nmi']:.4f}  ARI {metrics['ari']:.4f}")
+    try:
+        write_results(out, {
+            "labels.json": ({**run, "labels": labels.astype(int).tolist()}, None),  # one line
+            "metrics.json": ({**run, **metrics, "loss": _loss_of(estimator), "seconds": seconds, "options": options,
+                              "data_options": data_options}, 1)})
+    except OSError as e:
+        return _fail(f"could not write the results to {out}: {_why(e)} ({e.strerror or e}); nothing was written "
+                     "there (the metrics are printed above)")
     print(f"wrote {out / 'labels.json'} and {out / 'metrics.json'}")
     return 0
 
 # %% ../nbs/16_cli.ipynb #8480b278
+def _seed(text: str) -> int:
+    "argparse type of --seed: an integer from 0 to 2**32 - 1 (a numpy seed)."
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the seed must be an integer from 0 to {2**32 - 1}, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"the seed must be an integer from 0 to {2**32 - 1}, got {value}")
+    return value
+
+def _positive(text: str) -> int:
+    "argparse type of --n-clusters and --n-init: an integer >= 1."
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser of the `clusterrep` command."
     parser = argparse.ArgumentParser(prog="clusterrep", description="Cluster-specific representation learning "
                                      "and deep clustering with tensor kernels.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("datasets", help="list the datasets and whether they are available locally")
     p.add_argument("--data-dir", default=None, help="data folder (default: $CLUSTERREP_DATA, then the user cache)")
     sub.add_parser("models", help="list the models this installation offers")
-    p = sub.add_parser("fit", help="fit a model to a dataset; print ACC/NMI/ARI, write labels.json and metrics.json")
+    p = sub.add_parser("fit", help="fit a model to a dataset; print ACC/NMI/ARI, write labels.json and metrics.json",
+                       description="Fit a model to a dataset; print ACC/NMI/ARI and write labels.json and "
+                       "metrics.json to the output folder (checked before fitting, written all or nothing).")
     p.add_argument("model", metavar="MODEL", help=f"one of: {', '.join(MODELS)} (those whose module imports)")
     p.add_argument("dataset", metavar="DATASET", help="a dataset name (see `clusterrep datasets`)")
-    p.add_argument("--n-clusters", type=int, default=None, help="default: the number of classes in the data")
-    p.add_argument("--seed", type=int, default=0, help="random_state of the estimator and of synthetic data")
-    p.add_argument("--n-init", type=int, default=None, help="restarts (best by the unsupervised loss)")
-    p.add_argument("--out", default=None, help="output folder (default: runs/MODEL-DATASET-seedS)")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="estimator parameter (repeatable)")
+    p.add_argument("--n-clusters", type=_positive, default=None, help="default: the number of classes in the data")
+    p.add_argument("--seed", type=_seed, default=0, help="random_state of the estimator and of synthetic data "
+                   "(0 to 2**32-1; default 0)")
+    p.add_argument("--n-init", type=_positive, default=None, help="restarts (best by the unsupervised loss)")
+    p.add_argument("--out", default=None, help="output folder (default: runs/MODEL-DATASET[-KEY=VALUE for each "
+                   "--data-option]-seedS); results of a different run there are not overwritten without --force")
+    p.add_argument("--force", action="store_true", help="overwrite the results of a different run in the output folder")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (restarts x epochs, with the loss) of the clusterrep models: "
+                   "--progress shows it always (also into a pipe or a log), --no-progress never; default: only "
+                   "when stderr is a terminal")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="estimator parameter as a Python literal, e.g. lr=1e-3, hidden=(64, 32), device='cuda' (repeatable)")
     p.add_argument("--data-option", action="append", default=[], metavar="KEY=VALUE",
                    help="load_dataset option, e.g. n_per_class=100 (repeatable)")
     p.add_argument("--data-dir", default=None, help="data folder (default: $CLUSTERREP_DATA, then the user cache)")
