@@ -1,36 +1,32 @@
 #!/usr/bin/env python
 """Build clusterrep's offline documentation site from the notebooks, in one command:
 
-    python scripts/build_docs.py                 # -> site/index.html  (~25 s of CPU for 17 notebooks)
+    python scripts/build_docs.py                 # -> site/index.html
     python scripts/build_docs.py --out /tmp/site # somewhere else
     python scripts/build_docs.py --execute       # also run the notebooks (papermill, cached) for all outputs
-    python scripts/build_docs.py --nbs DIR --build-dir DIR2   # other notebooks / Markdown folder
     python -m http.server -d site 8000           # browse it (search needs http://; pages also open as file://)
 
-Quarto (and so `nbdev_docs`) is not available offline, so the site is MkDocs + Material:
+Quarto (and so `nbdev_docs`) is not available offline, so the site is MkDocs + Material, and this
+script is only the glue between nbdev and MkDocs:
 
-1. every notebook in nbs/ (found by glob, ordered by its number; `index.ipynb` is the home page,
-   README.md the fallback) goes through nbdev's own notebook processors: `#| hide` cells are
-   dropped, `show_doc(...)` cells (and the ones nbdev adds for undocumented exports) are executed
-   and rendered to Markdown, and `#|` directive lines are stripped from the displayed code.
-   Only exported cells, imports and show_doc cells run, so no model is trained here;
-2. each notebook becomes a Markdown page under _proc/docs/ (outputs already in the notebook are
-   kept; a PNG under nbs/figures/ that a code cell writes but whose output is not stored is
-   shown after that cell);
-3. one "API reference" page per clusterrep module lists every name in its `__all__`, with the
-   signature, the documented parameters and the docstring (`inspect`);
-4. MkDocs builds the site with the settings in mkdocs.yml and the navigation made here.
-   Everything it needs is local (search index, MathJax copy, no web fonts).
+1. every notebook in nbs/ (ordered by its number; `index.ipynb` is the home page) goes through
+   nbdev's own processors: `#| hide` cells are dropped, `show_doc(...)` cells are executed and
+   rendered, `#|` directive lines are stripped (only exported cells, imports and show_doc cells
+   run: no model is trained here), and is written as a Markdown page under _proc/docs/;
+2. an experiment notebook's page ends with its results: every figure of nbs/figures/ and every
+   table of nbs/results/ that the notebook writes (see `notebook_outputs`);
+3. API pages are one `::: clusterrep.<module>` directive each, rendered by mkdocstrings (mkdocs.yml);
+4. BENCHMARKS.md becomes the "Benchmarks" page; MkDocs builds the site with the navigation made
+   here. Everything it needs is local (search index, MathJax copy, no web fonts).
+What the plugins cannot do for us is listed in CONTRIBUTING.md ("Documentation site").
 """
 from __future__ import annotations
 
 import argparse
 import ast
 import contextlib
+import fnmatch
 import hashlib
-import html
-import importlib
-import inspect
 import io
 import json
 import os
@@ -48,6 +44,7 @@ STATIC = ROOT / "docs_src"
 BUILD = ROOT / "_proc" / "docs"          # generated Markdown (gitignored)
 EXEC_CACHE = ROOT / "_proc" / "executed"  # notebooks run by --execute (gitignored)
 MAX_STREAM_LINES = 60                     # long training logs are cut in the middle
+MAX_OPEN_ROWS = 60                        # longer result tables are shown collapsed
 
 _warnings: list[str] = []
 
@@ -224,19 +221,7 @@ def process_notebook(path: Path, execute_show_doc: bool = True):
 # --------------------------------------------------------------------------------------------
 _re_ansi = re.compile(r"\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
 _re_list_item = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+\S")
-_re_img_literal = re.compile(r"""(['"])([^'"\n]*?\.(?:png|svg|jpg|jpeg|gif))\1""")
 
-
-def saved_figures(src: str) -> list[str]:
-    """Files of nbs/figures/ that a code cell names in a string literal: `"figures/x.png"`, or an
-    f-string such as `f"paper1_fig8_{preset}.png"` (every preset's file then matches)."""
-    found = []
-    for m in _re_img_literal.finditer(src):
-        pattern = re.sub(r"\{[^}]*\}", "*", m.group(2).split("/")[-1])
-        if len(re.sub(r"\*|\.\w+$", "", pattern).strip("_- ")) < 4:   # too vague, e.g. "{name}_{preset}.png"
-            continue
-        found += sorted(p.name for p in (NBS / "figures").glob(pattern))
-    return list(dict.fromkeys(found))
 
 
 def fix_markdown(src: str) -> str:
@@ -377,7 +362,7 @@ class OutputWriter:
 
 
 def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: str | None,
-                         problems: list[str]) -> str:
+                         problems: list[str], results: str = "") -> str:
     parts = [f"# {title}"]
     if summary:
         parts.append(f"{summary}\n{{: .cr-summary }}")
@@ -385,17 +370,9 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
         body = "\n".join("    " + l for l in _fence("\n\n".join(problems)).splitlines())
         parts.append('!!! warning "The docs build could not render all of this page"\n\n' + body)
     writer = OutputWriter(page_md, BUILD)
-    md_text = "\n".join(_text(c.get("source", "")) for c in nb.cells if c.cell_type == "markdown")
-    # figures from nbs/figures/ stand in for plots only when the notebook has no stored plot at all
-    has_plots = any("image/" in k for c in nb.cells if c.cell_type == "code"
-                    for o in c.get("outputs", []) for k in o.get("data", {}))
-    figs = os.path.relpath(BUILD / "figures", page_md.parent)   # "figures", or "../figures" in a subfolder
-    shown = {f for f in (p.name for p in (NBS / "figures").glob("*")) if f"figures/{f}" in md_text}
     title_done = False
     for cell in nb.cells:
         src = _text(cell.get("source", ""))
-        if cell.cell_type == "raw":
-            continue
         if cell.cell_type == "markdown":
             text = src.strip()
             if not title_done and re.match(r"^#\s+", text):   # title cell: already the page header
@@ -413,8 +390,7 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
         src = re.sub(r"\A(?:[ \t]*#\|.*(?:\n|\Z))+", "", src)
         if src.strip() and echo:
             exported = d.keys() & {"export", "exports", "exporti"}
-            title_attr = f"exported to clusterrep.{module}" if exported and module else None
-            parts.append(_fence(src, "python", title_attr))
+            parts.append(_fence(src, "python", f"exported to clusterrep.{module}" if exported and module else None))
         outs = []
         if d.get("output:", ["true"])[0].lower() != "false":
             outs = [r for r in (writer.render(o) for o in cell.get("outputs", [])) if r]
@@ -422,19 +398,133 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
             parts += outs
         elif outs:
             parts.append('<div class="cr-output" markdown="1">\n\n' + "\n\n".join(outs) + "\n\n</div>")
-        if not has_plots:   # a figure the cell saves, when the stored notebook has no output for it
-            for ref in saved_figures(src):
-                if ref not in shown:
-                    shown.add(ref)
-                    parts.append(f'<div class="cr-output" markdown="1">\n\n![{ref}]({figs}/{ref})\n\n</div>')
-    # figures named after the notebook's number (nbs/figures/NN_*.png) that no cell showed
-    m = _re_num.match(page_md.stem)
-    rest = [p.name for p in sorted((NBS / "figures").glob(f"{m.group(1)}_*"))
-            if p.name not in shown] if m and not has_plots else []
-    if rest:
-        parts.append("## Figures\n\nSaved by this notebook in `nbs/figures/`:")
-        parts += [f"![{f}]({figs}/{f})\n{{: .cr-figure }}" for f in rest]
+    if results:
+        parts.append(results)
     return "\n\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The results of an experiment notebook: its figures (nbs/figures/) and tables (nbs/results/)
+# --------------------------------------------------------------------------------------------
+_re_file_ref = re.compile(r"[\w{}\[\],.*/-]+\.(?:png|csv)\b")
+_SEED_COLUMNS = {"seed", "rep", "repeat", "run", "restart"}
+
+
+def _expand_braces(s: str) -> list[str]:
+    "`fig{2,7}_{preset}.png` -> `fig2_*.png`, `fig7_*.png` (shell-style lists; other fields match anything)."
+    m = re.search(r"\{([\w.-]*,[\w.,-]*)\}", s)
+    if m:
+        return [x for alt in m.group(1).split(",") for x in _expand_braces(s[:m.start()] + alt + s[m.end():])]
+    return [re.sub(r"\{[^{}]*\}", "*", s)]
+
+
+def notebook_outputs(nb_json: dict, stem: str) -> tuple[list[Path], list[Path]]:
+    """The figures (nbs/figures/*.png) and result files (nbs/results/**/*.csv) a notebook writes.
+
+    A file belongs to a notebook when the notebook names it anywhere (code or prose), literally or as
+    a pattern: `f"paper1_{key}_vae.png"` and `paper1_fig{2,7,8}_cpu.png` both count; patterns with
+    fewer than 4 fixed characters (`{name}_{preset}.png`) are ignored. Figures `NN_*.png` also belong
+    to notebook NN, and so do the figures of a `benchmarks/NAME.py` script the notebook names."""
+    text = "\n".join(_cell_text(c) for c in nb_json.get("cells", []))
+    for script in set(re.findall(r"benchmarks/(\w+)\.py", text)):
+        if (ROOT / "benchmarks" / f"{script}.py").exists():
+            text += "\n" + " ".join(re.findall(r"[\w{}/-]+\.png", (ROOT / "benchmarks" / f"{script}.py").read_text()))
+    patterns = []
+    for ref in _re_file_ref.findall(text):
+        for p in _expand_braces(ref.split("/")[-1]):
+            p = re.sub(r"\*+", "*", p)
+            if len(re.sub(r"\*|\.\w+$", "", p).strip("_-. ")) >= 4:
+                patterns.append(p)
+    figures = sorted((NBS / "figures").glob("*.png")) if (NBS / "figures").is_dir() else []
+    results = sorted(p for p in (NBS / "results").rglob("*.csv") if "cache" not in p.relative_to(NBS / "results").parts) \
+        if (NBS / "results").is_dir() else []
+    num = _re_num.match(stem)
+    own = lambda p: any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
+    figs = [p for p in figures if own(p) or (num and p.name.startswith(f"{num.group(1)}_"))]
+    return figs, [p for p in results if own(p)]
+
+
+def _fmt(v) -> str:
+    if isinstance(v, str):
+        return v
+    if v != v:   # NaN
+        return "–"
+    if float(v).is_integer() and abs(v) < 1e6:
+        return str(int(v))
+    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.4g}"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    esc = lambda x: str(x).replace("|", "\\|")
+    return "\n".join(["| " + " | ".join(map(esc, header)) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(map(esc, r)) + " |" for r in rows])
+
+
+def csv_summary(path: Path) -> tuple[str, int]:
+    """A CSV of per-seed results as a Markdown table: mean ± sd over the seed column(s) for each group of the
+    text columns (and of the hyperparameter columns, when the file holds a grid of them per seed); columns
+    that never change are listed above the table; a table with more metrics than groups is transposed."""
+    import pandas as pd
+    df = pd.read_csv(path)
+    seeds = [c for c in df.columns if c.lower() in _SEED_COLUMNS]
+    const = [c for c in df.columns if c not in seeds and df[c].nunique(dropna=False) == 1]
+    keys = [c for c in df.columns if c not in seeds + const and not pd.api.types.is_numeric_dtype(df[c])]
+    if seeds and df.duplicated(keys + seeds).any():   # a grid: the varying few-valued numeric columns are keys too
+        inner = df.groupby(keys + seeds, dropna=False) if keys + seeds else None
+        keys += [c for c in df.columns if c not in seeds + const + keys and df[c].nunique() <= 8
+                 and inner is not None and (inner[c].nunique() > 1).any()]
+    metrics = [c for c in df.columns if c not in seeds + const + keys and pd.api.types.is_numeric_dtype(df[c])]
+    if not seeds:   # no seed column: nothing to average over, the rows as they are
+        same = "; ".join(f"`{c}` = {_fmt(df[c].iloc[0])}" for c in const[:12])
+        table = _md_table([c for c in df.columns if c not in const],
+                          [[_fmt(v) for v in r] for r in df.drop(columns=const).itertuples(index=False)])
+        return (f"The same in every row: {same}.\n\n" if same else "") + table, len(df)
+    n = df.groupby(keys, dropna=False).size() if keys else pd.Series([len(df)])
+    groups = list(df.groupby(keys, dropna=False, sort=False)) if keys else [((), df)]
+    cell = lambda g, c: _fmt(g[c].mean()) + (f" ± {_fmt(g[c].std())}" if g[c].count() > 1 else "")
+    label = lambda k: " / ".join(_fmt(x) for x in (k if isinstance(k, tuple) else (k,))) or "all rows"
+    if len(metrics) > len(groups) + 2 and len(groups) <= 8:
+        table = _md_table(["column"] + [label(k) for k, _ in groups],
+                          [[c] + [cell(g, c) for _, g in groups] for c in metrics])
+    else:
+        table = _md_table(keys + ["runs"] + metrics, [[_fmt(x) for x in (k if isinstance(k, tuple) else (k,))]
+                          + [str(len(g))] + [cell(g, c) for c in metrics] for k, g in groups])
+    runs = f"{int(n.min())}" if n.min() == n.max() else f"{int(n.min())}–{int(n.max())}"
+    how = f"Mean ± sd over `{'`, `'.join(seeds)}` ({runs} runs per row)"
+    same = "; ".join(f"`{c}` = {_fmt(df[c].iloc[0])}" for c in const[:12])
+    rows = len(groups) if len(metrics) <= len(groups) + 2 or len(groups) > 8 else len(metrics)
+    intro = f"{how}." + (f" The same in every run: {same}." if same else "")
+    return intro + "\n\n" + table, rows
+
+
+def _details(title: str, body: str, open_: bool) -> str:
+    return f'???{"+" if open_ else ""} note "{title}"\n\n' + "\n".join("    " + l if l else "" for l in body.splitlines())
+
+
+def results_section(figs: list[Path], tables: list[Path], page_md: Path, shown: set[str]) -> str:
+    "The 'Results' section: figures not already on the page, then one table per result file."
+    rel = os.path.relpath(BUILD / "figures", page_md.parent)
+    parts = []
+    new_figs = [f for f in figs if f.name not in shown]
+    if new_figs:
+        parts.append("### Figures\n\nSaved under `nbs/figures/` by the presets that produced them "
+                     "(`cpu` unless the name says otherwise):")
+        parts += [f"![{f.name}]({rel}/{f.name})\n{{: .cr-figure }}\n\n<p class=\"cr-caption\"><code>{f.name}</code></p>"
+                  for f in new_figs]
+    if tables:
+        parts.append("### Result tables\n\nFrom the CSV files under `nbs/results/` (a table the notebook summarised "
+                     "itself, `NAME.md` next to `NAME.csv`, is shown as written):")
+        for t in tables:
+            name = t.relative_to(NBS).as_posix()
+            md = t.with_suffix(".md")
+            try:
+                body, rows = (md.read_text().strip(), md.read_text().count("\n|")) if md.exists() else csv_summary(t)
+            except Exception as e:   # a malformed CSV must not stop the build
+                warn(f"{name}: could not summarise: {type(e).__name__}: {e}")
+                continue
+            parts.append(_details(f"{name}" + (f" (summary in {md.name})" if md.exists() else ""), fix_markdown(body),
+                                  open_=rows <= MAX_OPEN_ROWS and len(tables) <= 4))
+    return ("## Results\n\n" + "\n\n".join(parts)) if parts else ""
 
 
 def default_exp(nb_json: dict) -> str | None:
@@ -500,7 +590,7 @@ def execute_notebooks(paths: list[Path], jobs: int) -> dict[Path, Path]:
 
 
 # --------------------------------------------------------------------------------------------
-# API reference pages (inspect)
+# Reading modules without importing them
 # --------------------------------------------------------------------------------------------
 def module_all(py: Path) -> list[str]:
     "The literal `__all__` of a module file, read without importing it."
@@ -524,170 +614,44 @@ def library_modules() -> list[str]:
     return sorted(p.stem for p in LIB.glob("*.py") if not p.stem.startswith("_"))
 
 
-def _fmt_annotation(a) -> str:
-    if a is inspect.Parameter.empty:
-        return ""
-    if isinstance(a, str):
-        return a
-    if isinstance(a, type):
-        return a.__qualname__ if a.__module__ == "builtins" else f"{a.__module__.split('.')[0]}.{a.__qualname__}" \
-            if a.__module__.split('.')[0] in ("numpy", "torch") else a.__qualname__
-    return str(a).replace("typing.", "")
+
+# --------------------------------------------------------------------------------------------
+# API pages (mkdocstrings) and the benchmarks page
+# --------------------------------------------------------------------------------------------
+def statically_hidden(modules: list[str]) -> dict[str, list[str]]:
+    "Names in a module's `__all__` that griffe's static analysis does not see (`A, B = 1, 2`), per module."
+    import griffe
+    pkg = griffe.load("clusterrep", search_paths=[str(ROOT)], allow_inspection=False)
+    out = {m: [n for n in module_all(LIB / f"{m}.py") if n not in pkg[m].members] for m in modules}
+    return {m: names for m, names in out.items() if names}
 
 
-def format_signature(name: str, obj, kind: str) -> str:
-    "`def name(...) -> ret` (one parameter per line when long)."
-    try:
-        sig = inspect.signature(obj)
-    except (TypeError, ValueError):
-        return f"{kind} {name}(...)"
-    params = []
-    for p in sig.parameters.values():
-        s = str(p.replace(annotation=inspect.Parameter.empty))
-        ann = _fmt_annotation(p.annotation)
-        if ann:
-            s = s.replace(p.name, f"{p.name}: {ann}", 1) if "=" not in s else \
-                s.replace(f"{p.name}=", f"{p.name}: {ann} = ", 1)
-        params.append(s)
-    # keyword-only / positional-only markers, as inspect writes them
-    rendered, seen_kw, prev_kind = [], False, None
-    for p, s in zip(sig.parameters.values(), params):
-        if p.kind == p.KEYWORD_ONLY and not seen_kw:
-            rendered.append("*")
-            seen_kw = True
-        if p.kind == p.VAR_POSITIONAL:
-            seen_kw = True
-        if prev_kind == p.POSITIONAL_ONLY and p.kind != p.POSITIONAL_ONLY:
-            rendered.append("/")
-        rendered.append(s)
-        prev_kind = p.kind
-    if prev_kind == inspect.Parameter.POSITIONAL_ONLY:
-        rendered.append("/")
-    ret = _fmt_annotation(sig.return_annotation) if kind == "def" else ""
-    tail = f" -> {ret}" if ret else ""
-    one = f"{kind} {name}({', '.join(rendered)}){tail}"
-    if len(one) <= 76:
-        return one
-    return f"{kind} {name}(\n" + "".join(f"    {s},\n" for s in rendered) + f"){tail}"
+def _assignment_entry(modname: str, name: str) -> str:
+    "A heading (with mkdocstrings' anchor) and the source line for a name griffe misses."
+    src = (LIB / f"{modname}.py").read_text()
+    for node in ast.parse(src).body:
+        if isinstance(node, ast.Assign) and any(name in {getattr(e, "id", None) for e in ast.walk(t)} for t in node.targets):
+            return f"## `{name}` {{ #clusterrep.{modname}.{name} }}\n\n" + _fence(ast.get_source_segment(src, node), "python")
+    return f"## `{name}` {{ #clusterrep.{modname}.{name} }}\n\n*(listed in `__all__`)*"
 
 
-def _param_table(obj) -> str:
-    "Parameters documented with nbdev docments (`x:int, # what x is`) as a table."
-    try:
-        from fastcore.docments import docments
-        dm = docments(obj, full=True)
-    except Exception:
-        return ""
-    rows = [(k, v) for k, v in dm.items() if v.get("docment") and k != "return"]
-    if not rows and not (dm.get("return", {}) or {}).get("docment"):
-        return ""
-    lines = ["| Parameter | Type | Default | Description |", "|---|---|---|---|"]
-    for k, v in rows:
-        ann = _fmt_annotation(v.get("anno", inspect.Parameter.empty))
-        dflt = v.get("default", inspect.Parameter.empty)
-        dflt = "" if dflt is inspect.Parameter.empty else f"`{dflt!r}`"
-        lines.append(f"| `{k}` | {('`' + ann + '`') if ann else ''} | {dflt} | {v['docment']} |")
-    r = dm.get("return", {}) or {}
-    if r.get("docment"):
-        lines.append(f"| **returns** | `{_fmt_annotation(r.get('anno', inspect.Parameter.empty))}` | | {r['docment']} |")
-    return "\n".join(lines)
-
-
-def format_docstring(doc: str | None) -> str:
-    if not doc:
-        return "*No docstring.*"
-    # numpy / Google style sections read best as preformatted text
-    if re.search(r"^\s*-{3,}\s*$", doc, re.M) or re.search(r"^\s*(Args|Arguments|Returns|Raises|Parameters):\s*$", doc, re.M):
-        first, _, rest = doc.partition("\n\n")
-        return fix_markdown(first) + ("\n\n" + _fence(rest) if rest.strip() else "")
-    return fix_markdown(doc)
-
-
-def _own_methods(cls) -> list[tuple[str, object]]:
-    out = []
-    for k, v in vars(cls).items():
-        if k.startswith("_"):
-            continue
-        if isinstance(v, (staticmethod, classmethod)):
-            v = v.__func__
-        if inspect.isfunction(v) or isinstance(v, property):
-            out.append((k, v))
-    return out
-
-
-def api_entry(name: str, obj, modname: str) -> str:
-    parts = [f"## {name} {{: .cr-api #{name} }}"]
-    if inspect.isclass(obj):
-        bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
-        parts.append(_fence(format_signature(name, obj, "class") + (f"  # bases: {bases}" if bases else ""), "python"))
-        doc = inspect.getdoc(obj)
-        parts.append(format_docstring(doc))
-        init = obj.__dict__.get("__init__")
-        table = _param_table(init) if inspect.isfunction(init) else ""
-        if table:
-            parts.append(table)
-        for mname, m in _own_methods(obj):
-            if isinstance(m, property):
-                parts.append(f"**`{name}.{mname}`** (property)\n\n{format_docstring(inspect.getdoc(m))}")
-                continue
-            parts.append(f"### {name}.{mname}\n\n" + _fence(format_signature(mname, m, "def"), "python")
-                         + "\n\n" + format_docstring(inspect.getdoc(m)))
-            t = _param_table(m)
-            if t:
-                parts.append(t)
-    elif callable(obj):
-        parts.append(_fence(format_signature(name, obj, "def"), "python"))
-        parts.append(format_docstring(inspect.getdoc(obj)))
-        t = _param_table(obj)
-        if t:
-            parts.append(t)
-    else:
-        r = repr(obj)
-        parts.append(_fence(f"{name} = {r[:300] + ' ...' if len(r) > 300 else r}", "python"))
-    return "\n\n".join(parts)
-
-
-def _summary(obj) -> str:
-    "One line for the API table: a docstring's first line, or what kind of constant it is."
-    if callable(obj):
-        doc = inspect.getdoc(obj) or ""
-        return doc.strip().splitlines()[0].replace("|", "\\|") if doc.strip() else ""
-    size = f" ({len(obj)} items)" if hasattr(obj, "__len__") and not isinstance(obj, str) else ""
-    return f"*constant: `{type(obj).__name__}`{size}*"
-
-
-def api_page(modname: str, notebook_page: str | None, notebook_title: str | None) -> str:
-    full = f"clusterrep.{modname}"
-    names = module_all(LIB / f"{modname}.py")
-    head = [f"# {full}"]
+def api_page(modname: str, notebook_page: str | None, notebook_title: str | None, hidden: list[str] = ()) -> str:
+    """One mkdocstrings directive: signatures, docstrings and source of every name in the module's `__all__`
+    (read from the source), plus the `hidden` names that griffe does not see, written here."""
     src = f"[{notebook_title}](../{notebook_page})" if notebook_page else "its notebook"
-    head.append(f"API reference of `{full}`: every name in its `__all__`, with signature and docstring. "
-                f"The explanations, equations and examples are in {src}.\n{{: .cr-api-meta }}")
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            mod = importlib.import_module(full)
-    except Exception as e:
-        warn(f"could not import {full}: {type(e).__name__}: {e}")
-        head.append(f'!!! failure "`{full}` could not be imported"\n\n    '
-                    + html.escape(f"{type(e).__name__}: {e}").replace("\n", "\n    "))
-        return "\n\n".join(head + [f"## {n}\n\n*(signature unavailable: the module failed to import)*" for n in names]) + "\n"
-    names = list(getattr(mod, "__all__", names))
-    if names:
-        head.append("| Name | Summary |\n|---|---|\n" + "\n".join(
-            f"| [`{n}`](#{n}) | {_summary(getattr(mod, n, None))} |" for n in names))
-    body = []
-    for n in names:
-        if not hasattr(mod, n):
-            warn(f"{full}.__all__ names {n!r}, which the module does not define")
-            body.append(f"## {n}\n\n*(listed in `__all__` but not defined)*")
-            continue
-        try:
-            body.append(api_entry(n, getattr(mod, n), modname))
-        except Exception as e:
-            warn(f"could not document {full}.{n}: {e}")
-            body.append(f"## {n}\n\n*(could not be documented: {html.escape(str(e))})*")
-    return "\n\n".join(head + body) + "\n"
+    return "\n\n".join([f"# clusterrep.{modname}", f"API reference of `clusterrep.{modname}`, generated from the code. "
+                        f"The explanations, equations and examples are in {src}.\n{{: .cr-api-meta }}"]
+                       + [_assignment_entry(modname, n) for n in hidden] + [f"::: clusterrep.{modname}"]) + "\n"
+
+
+def benchmarks_page() -> str | None:
+    "BENCHMARKS.md with its links into the repository made to work on the site."
+    p = ROOT / "BENCHMARKS.md"
+    if not p.exists():
+        return None
+    text = p.read_text()
+    text = re.sub(r"\]\((?:\.\./)?nbs/figures/", "](figures/", text)   # the figures are copied to figures/
+    return fix_markdown(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,13 +678,6 @@ def copy_assets(docs: Path) -> None:
                 and not any(part.startswith((".", "_")) for part in rel.parts):
             (docs / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(img, docs / rel)
-
-
-def home_from_readme() -> str:
-    readme = ROOT / "README.md"
-    if readme.exists():
-        return readme.read_text()
-    return "# clusterrep\n\nCluster-specific representation learning and deep clustering with tensor kernels.\n"
 
 
 MARKER = ".build_docs"
@@ -773,7 +730,11 @@ def build(out: Path, execute: bool = False, jobs: int = 2, strict: bool = False,
             problems += more
         for p in problems:
             warn(f"{nb_path.name}: {p.splitlines()[0]}")
-        page_md.write_text(notebook_to_markdown(nb, title, summary, page_md, module, problems))
+        figs, tables = notebook_outputs(raw, nb_path.stem)
+        shown = set(re.findall(r"figures/([\w.-]+\.png)", "\n".join(
+            _cell_text(c) for c in raw["cells"] if c["cell_type"] == "markdown")))
+        results = results_section(figs, tables, page_md, shown)
+        page_md.write_text(notebook_to_markdown(nb, title, summary, page_md, module, problems, results))
         if nb_path.stem == "index" and nb_path.parent == NBS:
             home = md_name
         else:
@@ -781,37 +742,43 @@ def build(out: Path, execute: bool = False, jobs: int = 2, strict: bool = False,
         if module:
             mod2page[module] = (md_name, title)
     if home is None:
-        (BUILD / "index.md").write_text(home_from_readme())
+        readme = ROOT / "README.md"
+        (BUILD / "index.md").write_text(readme.read_text() if readme.exists() else "# clusterrep\n")
         home = "index.md"
 
-    api_nav = []
     modules = library_modules()
     order = {m: i for i, m in enumerate(mod2page)}
     modules.sort(key=lambda m: (order.get(m, 10**6), m))
     (BUILD / "api").mkdir(exist_ok=True)
-    index_rows = []
+    hidden = statically_hidden(modules)
     for m in modules:
-        nbpage, nbtitle = mod2page.get(m, (None, None))
-        (BUILD / "api" / f"{m}.md").write_text(api_page(m, nbpage, nbtitle))
-        api_nav.append({f"clusterrep.{m}": f"api/{m}.md"})
-        names = module_all(LIB / f"{m}.py")
-        index_rows.append(f"| [`clusterrep.{m}`]({m}.md) | {', '.join(f'`{n}`' for n in names)} |")
+        (BUILD / "api" / f"{m}.md").write_text(api_page(m, *mod2page.get(m, (None, None)), hidden.get(m, [])))
     (BUILD / "api" / "index.md").write_text(
-        "# API reference\n\nOne page per module of `clusterrep`, generated from the code "
-        "(signatures, documented parameters and docstrings of every public name).\n\n"
-        "| Module | Public names |\n|---|---|\n" + "\n".join(index_rows) + "\n")
+        "# API reference\n\nOne page per module of `clusterrep`, generated from the code by mkdocstrings.\n\n"
+        "| Module | Public names |\n|---|---|\n" + "\n".join(
+            f"| [`clusterrep.{m}`]({m}.md) | {', '.join(f'`{n}`' for n in module_all(LIB / f'{m}.py'))} |"
+            for m in modules) + "\n")
 
     nav = [{"Home": home}]
+    bench = benchmarks_page()
+    if bench:
+        (BUILD / "benchmarks.md").write_text(bench)
+        nav.append({"Benchmarks": "benchmarks.md"})
     if nav_nbs:
         nav.append({"Notebooks": nav_nbs})
-    nav.append({"API reference": [{"Overview": "api/index.md"}] + api_nav})
+    nav.append({"API reference": [{"Overview": "api/index.md"}] + [{f"clusterrep.{m}": f"api/{m}.md"} for m in modules]})
 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     import logging
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.getLogger("mkdocs").setLevel(logging.ERROR if quiet else logging.WARNING)
     cfg = load_config(str(ROOT / "mkdocs.yml"), docs_dir=str(BUILD), site_dir=str(out), nav=nav)
-    mkdocs_build(cfg)
+    cfg.plugins.on_startup(command="build", dirty=False)   # mkdocstrings keeps its handlers from startup
+    try:
+        mkdocs_build(cfg)
+    finally:
+        cfg.plugins.on_shutdown()
     if not quiet:
         print(f"build_docs: {len(notebooks)} notebooks, {len(modules)} API pages -> {out}/index.html "
               f"in {time.time() - t0:.1f} s ({len(_warnings)} warnings)", file=sys.stderr)
