@@ -7,6 +7,9 @@ gives both models that many restarts, each keeping the one with the lowest train
 
     OMP_NUM_THREADS=1 python benchmarks/contrastive_quality.py --seeds 3 4 5 6 7 8 9 --csv benchmarks/results/contrastive_quality.csv
     OMP_NUM_THREADS=1 python benchmarks/contrastive_quality.py --seeds 0 1 2 3 4 5 --n-init 3 --csv benchmarks/results/contrastive_quality_ninit3.csv
+
+Prints one line per seed (ACC / NMI / probe accuracy of k-means on the pixels, CL and TCL) and appends the row to
+`--csv`; `benchmarks/contrastive.md` has the tables made from these CSVs.
 """
 import argparse
 from pathlib import Path

@@ -7,6 +7,9 @@ Labels only evaluate: nothing here is selected by them.
 
     CLUSTERREP_DATA=../shared/data python benchmarks/ddc_curve.py --n-per-class 1000 --epochs 30 --threads 1 \
         --seeds 579362555 1097657231 --csv benchmarks/results/ddc_curve_p1000.csv --png nbs/figures/ddc_curve_p1000.png
+
+Prints the epoch loss, ACC and NMI of every epoch per (model, seed), then the lowest-loss epoch (and with `--check`
+the plain `fit()`'s loss and ACC beside it); writes the curves to `--csv` and the figure to `--png`.
 """
 import argparse
 import csv

@@ -17,6 +17,9 @@ section benchmarks/kmeans.md is re-rendered from the cache (``--render-only``).
     OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py --datasets iris mnist --seeds 0 1
     OMP_NUM_THREADS=1 python benchmarks/kmeans_table.py --datasets mnist --n-init 1 --tag n_init=1
     python benchmarks/kmeans_table.py --render-only                      # table from the cache
+
+Prints each run's inertia, ACC, NMI and ARI while it runs, then the Markdown section, which it also writes to
+`--out` (default benchmarks/kmeans.md).
 """
 import argparse
 import json

@@ -9,6 +9,9 @@ Measures, side by side in one process (runs alternate, medians over --repeats):
   * whole fits (`fit`, 15 epochs, the paper's Fig. 5 training) of TRBM against RBM.
 
     OMP_NUM_THREADS=1 python benchmarks/rbm_speed.py --k 2 10 --out benchmarks/results/rbm_speed.csv
+
+Prints one dict per measurement (k, what was timed, RBM and TRBM medians, their ratio, the step split and the
+Lloyd pass against its floor) and writes them to `--out` as CSV.
 """
 import argparse
 import csv
