@@ -17,13 +17,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import check_sequence_lengths
 from .kernels import BANDWIDTH_RULES, gaussian_kernel
-from .divergence import CS_NORMALIZATIONS, ddc_loss
-from .training import (DeepClusterer, RunResult, check_data, init_parameters_, make_generators,
-                                 minibatches, train_loop)
+from .divergence import CS_NORMALIZATIONS, L2_NORMALIZATIONS, ddc_loss
+from .training import (DeepClusterer, EarlyStopping, RunResult, check_data, init_parameters_,
+                                 make_generators, minibatches, train_loop)
 
 # %% auto #0
-__all__ = ['ConvBlock', 'PaperCNN', 'MLPBackbone', 'check_lengths', 'reversal_index', 'GRUBackbone', 'DDCHead', 'DDCNet',
-           'ddc_objective', 'cluster_batches', 'train_clustering_net', 'predict_batches', 'DDC', 'RDDC']
+__all__ = ['MIN_SCALE', 'MAX_SCALE', 'ConvBlock', 'PaperCNN', 'MLPBackbone', 'check_lengths', 'reversal_index', 'GRUBackbone',
+           'DDCHead', 'DDCNet', 'ddc_objective', 'cluster_batches', 'fixed_batches', 'train_clustering_net',
+           'predict_batches', 'check_scale', 'warn_empty_clusters', 'DDC', 'RDDC']
 
 # %% ../nbs/11_ddc.ipynb #814b6377
 class ConvBlock(nn.Sequential):
@@ -176,13 +177,18 @@ class DDCNet(nn.Module):
 
 # %% ../nbs/11_ddc.ipynb #345dab2b
 def ddc_objective(A: torch.Tensor, hidden: torch.Tensor, rel_sigma: float = 0.15, rule: str = "paper",
-                  normalization: str = "pairs") -> tuple[torch.Tensor, dict]:
+                  normalization: str = "pairs", l2_normalization: str = "pairs",
+                  check_finite: bool = True) -> tuple[torch.Tensor, dict]:
     """DDC loss L1 + L2 + L3 of soft assignments `A` (n, k) and hidden representations (n, h); `rule`: bandwidth
-    rule; `normalization`: the constant of L1 and L3 ('pairs' = C(k, 2)⁻¹, 'k' = DDC's original 1/k)."""
+    rule; `normalization`: the constant of L1 and L3 ('pairs' = C(k, 2)⁻¹, 'k' = DDC's original 1/k);
+    `l2_normalization`: L2 as the mean over sample pairs ('pairs') or the paper's plain sum ('none').
+    `check_finite=False` skips the check of the total (a host synchronisation; `train_fixed_batches` checks once
+    per epoch instead)."""
     if A.shape[0] < 2:
         raise ValueError(f"the DDC loss needs at least 2 samples in a batch, got {A.shape[0]}")
-    total, terms = ddc_loss(A, hidden, rel_sigma=rel_sigma, rule=rule, normalization=normalization)
-    if not torch.isfinite(total):
+    total, terms = ddc_loss(A, hidden, rel_sigma=rel_sigma, rule=rule, normalization=normalization,
+                            l2_normalization=l2_normalization)
+    if check_finite and not torch.isfinite(total):
         raise FloatingPointError(f"non-finite DDC loss ({float(total)}); terms: "
                                  f"{ {k: float(v) for k, v in terms.items()} }")
     return total, terms
@@ -200,20 +206,32 @@ def cluster_batches(n: int, batch_size: int, min_size: int, generator: torch.Gen
         batches[-1] = torch.cat([batches[-1], last])
     return batches
 
+def fixed_batches(n: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """One epoch of equal-size index batches, (n // batch_size, batch_size): a permutation drawn from `generator` on
+    the generator's device, the n mod batch_size samples left over dropped (other samples each epoch)."""
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size={batch_size} must lie in [1, n_samples={n}] to fill at least one batch")
+    m = n // batch_size
+    return torch.randperm(n, generator=generator, device=generator.device)[:m * batch_size].view(m, batch_size)
+
 # %% ../nbs/11_ddc.ipynb #24aed233
 def train_clustering_net(net: nn.Module, batch_loss: Callable, X: torch.Tensor, *, lengths: torch.Tensor | None,
                          n_clusters: int, seed: int, max_epochs: int = 100, batch_size: int = 120,
                          lr: float = 1e-3, patience: int = 30, clip_norm: float | None = 10.0,
                          verbose: bool = False,
-                         on_epoch_end: Callable[[int, nn.Module, float], None] | None = None
-                         ) -> tuple[float, dict, list[float]]:
+                         on_epoch_end: Callable[[int, nn.Module, float], None] | None = None,
+                         drop_last: bool = False) -> tuple[float, dict, list[float]]:
     """`train_loop` for a clustering network: Adam on `batch_loss(net, xb, lb) -> (loss, terms)` over `cluster_batches`
     drawn from a generator seeded by `seed`, gradient clipping, early stopping on the epoch loss.
     Returns (lowest epoch loss, state_dict of that epoch, per-epoch losses).
     `on_epoch_end(epoch, net, epoch_loss)` is called after every epoch, to monitor training (the net goes back to
-    training mode at the next epoch; the callback must not change the weights)."""
-    gen, _ = make_generators(seed)
+    training mode at the next epoch; the callback must not change the weights).
+    `drop_last=True`: `fixed_batches` drawn on X's device (every step the same shape, no index copied from the host)
+    instead of `cluster_batches`."""
+    gen, _ = make_generators(seed, X.device if drop_last else "cpu")
     min_size = max(n_clusters, 2)
+    batches = ((lambda n, size, g: fixed_batches(n, size, g)) if drop_last
+               else (lambda n, size, g: cluster_batches(n, size, min_size, g)))
 
     def loss_on(idx):
         idx = idx.to(X.device)
@@ -222,8 +240,10 @@ def train_clustering_net(net: nn.Module, batch_loss: Callable, X: torch.Tensor, 
     monitor = None if on_epoch_end is None else (lambda epoch, loss: on_epoch_end(epoch, net, loss))
     result = train_loop(torch.optim.Adam(net.parameters(), lr=lr), loss_on, X.shape[0], max_epochs=max_epochs,
                         batch_size=batch_size, generator=gen, patience=patience, verbose=verbose,
-                        batches=lambda n, size, g: cluster_batches(n, size, min_size, g), clip_norm=clip_norm,
+                        batches=batches, clip_norm=clip_norm,
                         module=net, monitor=monitor)
+    if len(result) and not math.isfinite(result[-1]):   # only reached without the per-step check (drop_last)
+        raise FloatingPointError(f"non-finite epoch loss ({result[-1]}) in epoch {len(result) - 1}")
     return result.best_loss, result.best_state, list(result)
 
 # %% ../nbs/11_ddc.ipynb #7aa48da7
@@ -236,27 +256,52 @@ def predict_batches(net: nn.Module, X: torch.Tensor, lengths: torch.Tensor | Non
             for s in range(0, X.shape[0], batch_size)]
     return torch.cat([a for a, _ in outs]), torch.cat([z for _, z in outs])
 
+# %% ../nbs/11_ddc.ipynb #a8a112e6
+MIN_SCALE, MAX_SCALE = 0.1, 1e12
+
+def check_scale(X: np.ndarray, name: str = "the estimator") -> None:
+    "Refuse data whose largest magnitude is outside [MIN_SCALE, MAX_SCALE] (all-zero data too), saying to standardize."
+    largest = float(np.max(np.abs(X))) if np.size(X) else 0.0
+    if not MIN_SCALE <= largest <= MAX_SCALE:
+        raise ValueError(f"the largest magnitude in X is {largest:.3g}, outside [{MIN_SCALE:g}, {MAX_SCALE:g}]: {name}'s "
+                         "networks (batch normalisation, float32) collapse to one cluster on data that small or that "
+                         "large; standardize X (e.g. sklearn.preprocessing.StandardScaler) or scale images to [0, 1]")
+
+def warn_empty_clusters(labels: np.ndarray, n_clusters: int, name: str = "the estimator") -> int:
+    "Warn when `labels` use fewer than `n_clusters` clusters; returns the number of non-empty clusters."
+    found = len(np.unique(labels))
+    if found < n_clusters:
+        warnings.warn(f"{name} ended with {found} non-empty cluster(s) of n_clusters={n_clusters}; the data may need "
+                      "standardizing, or training more epochs, restarts or another learning rate", RuntimeWarning)
+    return found
+
 # %% ../nbs/11_ddc.ipynb #998b4020
 class DDC(DeepClusterer):
     """Deep divergence-based clustering (Kampffmeyer et al. 2019) with the paper's CNN / an MLP / any backbone.
 
     The paper's learning rate is 1e-4; the default 1e-3 with gradient clipping at 10 follows the reference code.
-    `bandwidth_rule`: σ = rel_sigma · median distance ('paper') or 2σ² = rel_sigma · median squared distance
-    ('reference', the public code's form: a kernel ≈ 1.8× wider at rel_sigma = 0.15).
+    `bandwidth_rule`: 2σ² = rel_sigma · median squared distance ('reference', the default: the public code's form,
+    which produced paper 2's numbers) or σ = rel_sigma · median distance ('paper', the paper's words: a kernel
+    ≈ 1.8× narrower at rel_sigma = 0.15).
     `cs_normalization`: the constant of L1 and L3, 'pairs' = C(k, 2)⁻¹ (DTKC's and the public code's) or 'k' = 1/k
-    (DDC's original form, as paper 2 §III writes it; loss values of the two are on different scales)."""
+    (DDC's original form, as paper 2 §III writes it; loss values of the two are on different scales).
+    `l2_normalization`: L2 as the mean over the C(n, 2) sample pairs ('pairs') or the paper's plain sum ('none').
+    `drop_last=True`: every step the same batch shape (the n mod batch_size samples left over are dropped, other ones
+    each epoch), indices drawn on the device and no per-step finiteness check (the epoch loss is checked): for GPUs."""
     _input_ndim = (2, 4)
 
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, backbone="auto",
                  input_shape=None, n_hidden=100, batch_norm=True, padding="valid", mlp_hidden=(256,),
-                 rel_sigma=0.15, clip_norm=10.0, bandwidth_rule="paper", cs_normalization="pairs"):
+                 rel_sigma=0.15, clip_norm=10.0, bandwidth_rule="reference", cs_normalization="pairs",
+                 l2_normalization="pairs", drop_last=False):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose)
         self.backbone, self.input_shape, self.n_hidden, self.batch_norm = backbone, input_shape, n_hidden, batch_norm
         self.padding, self.mlp_hidden, self.rel_sigma, self.clip_norm = padding, mlp_hidden, rel_sigma, clip_norm
         self.bandwidth_rule, self.cs_normalization = bandwidth_rule, cs_normalization
+        self.l2_normalization, self.drop_last = l2_normalization, drop_last
 
     # -- data ---------------------------------------------------------------------------------------
     def _reshape(self, X: np.ndarray) -> np.ndarray:
@@ -282,9 +327,15 @@ class DDC(DeepClusterer):
             raise ValueError(f"unknown bandwidth_rule {self.bandwidth_rule!r}; choose one of {BANDWIDTH_RULES}")
         if self.cs_normalization not in CS_NORMALIZATIONS:
             raise ValueError(f"unknown cs_normalization {self.cs_normalization!r}; choose one of {CS_NORMALIZATIONS}")
+        if self.l2_normalization not in L2_NORMALIZATIONS:
+            raise ValueError(f"unknown l2_normalization {self.l2_normalization!r}; choose one of {L2_NORMALIZATIONS}")
         if isinstance(self.batch_size, (int, np.integer)) and self.batch_size < max(self.n_clusters, 2):
             raise ValueError(f"batch_size={self.batch_size} is smaller than n_clusters={self.n_clusters}: every "
                              "mini-batch must be able to hold all clusters")
+        if self.drop_last and (self.batch_size or len(X)) > len(X):
+            raise ValueError(f"drop_last=True needs batch_size ≤ n_samples to fill one batch, got batch_size="
+                             f"{self.batch_size} for {len(X)} samples")
+        check_scale(X, type(self).__name__)
         return self._reshape(X)
 
     def _check_predict_data(self, X) -> np.ndarray:
@@ -329,7 +380,8 @@ class DDC(DeepClusterer):
     def _batch_loss(self, companions):
         def loss_fn(net, xb, lb):
             A, hidden = net(xb, lb)
-            loss, terms = ddc_objective(A, hidden, self.rel_sigma, self.bandwidth_rule, self.cs_normalization)
+            loss, terms = ddc_objective(A, hidden, self.rel_sigma, self.bandwidth_rule, self.cs_normalization,
+                                        self.l2_normalization, check_finite=not self.drop_last)
             if companions is not None:
                 co = companions.loss(A)
                 loss, terms = loss + co, {**terms, "companion": co}
@@ -351,7 +403,7 @@ class DDC(DeepClusterer):
                 net, self._batch_loss(companions), Xt, lengths=lengths, n_clusters=self.n_clusters, seed=seed,
                 max_epochs=self.max_epochs, batch_size=self.batch_size or len(X), lr=self.lr,
                 patience=self.patience, clip_norm=self.clip_norm, verbose=self.verbose,
-                on_epoch_end=on_epoch_end)
+                on_epoch_end=on_epoch_end, drop_last=bool(self.drop_last))
         except FloatingPointError as err:
             warnings.warn(f"restart with seed {seed} stopped: {err}")
             return RunResult(loss=math.inf, state=None, history=[], labels=np.zeros(len(X), np.int64), seed=seed)
@@ -398,7 +450,9 @@ class DDC(DeepClusterer):
                 raise ValueError(f"on_epoch_end runs in this process, but n_jobs={self.n_jobs!r} would run the restarts "
                                  "in worker processes; use n_jobs=None with a callback")
             fit_params["on_epoch_end"] = on_epoch_end
-        return super().fit(X, y, **fit_params)
+        super().fit(X, y, **fit_params)
+        warn_empty_clusters(self.labels_, self.n_clusters, type(self).__name__)
+        return self
 
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
         "Fit and return `labels_`."
@@ -406,18 +460,21 @@ class DDC(DeepClusterer):
 
 # %% ../nbs/11_ddc.ipynb #72fb3e19
 class RDDC(DDC):
-    "Recurrent DDC (Trosten et al. 2019): a 2-layer bidirectional GRU (hidden 32) + the DDC module, for padded sequences (n, T, F)."
+    """Recurrent DDC (Trosten et al. 2019): a 2-layer bidirectional GRU (hidden 32) + the DDC module, for padded sequences
+    (n, T, F). Its bandwidth rule stays the paper's σ = rel_sigma · median distance: the GRU states have 3–23 kernel
+    neighbours per sample there (notebook 12), and the public-code rule was measured on images only (notebook 21)."""
     _input_ndim = 3
     _n_shape_free_axes = 2   # sequences may have any padded length T; the feature count F is fixed
 
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, gru_hidden=32, gru_layers=2,
                  bidirectional=True, n_hidden=100, batch_norm=True, rel_sigma=0.15, clip_norm=10.0,
-                 bandwidth_rule="paper", cs_normalization="pairs"):
+                 bandwidth_rule="paper", cs_normalization="pairs", l2_normalization="pairs", drop_last=False):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose, n_hidden=n_hidden, batch_norm=batch_norm, rel_sigma=rel_sigma,
-                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization)
+                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization,
+                         l2_normalization=l2_normalization, drop_last=drop_last)
         self.gru_hidden, self.gru_layers, self.bidirectional = gru_hidden, gru_layers, bidirectional
 
     def _lengths(self, X, lengths):

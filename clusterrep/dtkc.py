@@ -97,17 +97,19 @@ class CompanionObjectives:
 
 # %% ../nbs/12_dtkc.ipynb #839dcafe
 class DTKC(DDC):
-    "Deep tensor kernel clustering: DDC + companion objectives (λ = 0.01) on the CNN blocks, tensor kernels."
+    """Deep tensor kernel clustering: DDC + companion objectives (λ = 0.01) on the CNN blocks, tensor kernels; the
+    public code's bandwidth rule by default, for the hidden layer and the companions alike (see `DDC`)."""
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, backbone="auto",
                  input_shape=None, n_hidden=100, batch_norm=True, padding="valid", mlp_hidden=(256,),
                  rel_sigma=0.15, clip_norm=10.0, companion_weight=0.01, companion_layers=None,
-                 bandwidth_rule="paper", cs_normalization="pairs"):
+                 bandwidth_rule="reference", cs_normalization="pairs", l2_normalization="pairs", drop_last=False):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose, backbone=backbone, input_shape=input_shape, n_hidden=n_hidden,
                          batch_norm=batch_norm, padding=padding, mlp_hidden=mlp_hidden, rel_sigma=rel_sigma,
-                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization)
+                         clip_norm=clip_norm, bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization,
+                         l2_normalization=l2_normalization, drop_last=drop_last)
         self.companion_weight, self.companion_layers = companion_weight, companion_layers
 
     def _default_companion_layers(self, net: nn.Module) -> list[str]:
@@ -127,12 +129,14 @@ class RDTKC(RDDC):
     def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=120, lr=1e-3, patience=30,
                  random_state=None, device="cpu", n_jobs=None, verbose=False, gru_hidden=32, gru_layers=2,
                  bidirectional=True, n_hidden=100, batch_norm=True, rel_sigma=0.15, clip_norm=10.0,
-                 companion_weight=0.01, companion_layers=None, bandwidth_rule="paper", cs_normalization="pairs"):
+                 companion_weight=0.01, companion_layers=None, bandwidth_rule="paper", cs_normalization="pairs",
+                 l2_normalization="pairs", drop_last=False):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose, gru_hidden=gru_hidden, gru_layers=gru_layers, bidirectional=bidirectional,
                          n_hidden=n_hidden, batch_norm=batch_norm, rel_sigma=rel_sigma, clip_norm=clip_norm,
-                         bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization)
+                         bandwidth_rule=bandwidth_rule, cs_normalization=cs_normalization,
+                         l2_normalization=l2_normalization, drop_last=drop_last)
         self.companion_weight, self.companion_layers = companion_weight, companion_layers
 
     def _companions(self, net: nn.Module) -> CompanionObjectives:
