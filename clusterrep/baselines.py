@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 from torch import nn
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.manifold import spectral_embedding
 from sklearn.neighbors import kneighbors_graph
 from sklearn.metrics.pairwise import rbf_kernel
@@ -20,11 +22,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import check_sequence_lengths
 from .training import (DeepClusterer, RunResult, check_data, check_n_clusters, init_parameters_,
-                                 make_generators, restart_seeds)
+                                 make_generators, restart_seeds, train_loop)
 
 # %% auto #0
-__all__ = ['KMeansBaseline', 'SpectralBaseline', 'resample_sequences', 'student_t_assignments', 'target_distribution',
-           'kl_clustering_loss', 'StackedAutoencoder', 'DEC', 'IDEC']
+__all__ = ['warn_fewer_clusters', 'KMeansBaseline', 'SpectralBaseline', 'resample_sequences', 'student_t_assignments',
+           'target_distribution', 'kl_clustering_loss', 'StackedAutoencoder', 'pretrain_autoencoder', 'dec_converged',
+           'DEC', 'IDEC']
 
 # %% ../nbs/13_baselines.ipynb #652ab178
 def _flat(X, name="X", n_features: int | None = None, owner: str = "the model") -> np.ndarray:
@@ -38,6 +41,28 @@ def _flat(X, name="X", n_features: int | None = None, owner: str = "the model") 
 def _check_two_samples(X: np.ndarray, owner: str):
     if len(X) < 2:
         raise ValueError(f"{owner} needs at least 2 samples, got n_samples={len(X)}")
+
+def _scale(X: np.ndarray) -> float:
+    "The largest absolute value of X (1 for an all-zero X): dividing by it maps X into [-1, 1] without overflow."
+    s = float(np.abs(X).max())
+    return s if s > 0 else 1.0
+
+def _n_distinct_rows(X: np.ndarray, seed: int = 0) -> int:
+    "Number of distinct rows of X, from one random projection (identical rows always coincide, distinct ones almost never)."
+    w = (np.random.default_rng(seed).standard_normal(X.shape[1]) / _scale(X)).astype(X.dtype)
+    return int(np.unique(X @ w).size)
+
+def warn_fewer_clusters(labels, n_clusters: int, owner: str, X: np.ndarray | None = None) -> int:
+    """Warn (`ConvergenceWarning`) when a fit ends with fewer non-empty clusters than `n_clusters`, or when X has
+    fewer distinct rows than `n_clusters` (then some clusters split identical samples); returns the number found."""
+    found = int(np.unique(np.asarray(labels)).size)
+    if found < n_clusters:
+        warnings.warn(f"{owner} ended with {found} non-empty cluster(s), fewer than n_clusters={n_clusters}",
+                      ConvergenceWarning, stacklevel=3)
+    if X is not None and (m := _n_distinct_rows(X)) < n_clusters:
+        warnings.warn(f"X has only {m} distinct sample(s), fewer than n_clusters={n_clusters}: {owner}'s clusters "
+                      "cannot all hold different samples", ConvergenceWarning, stacklevel=3)
+    return found
 
 def _kmeans_restarts(Z: np.ndarray, n_clusters: int, seeds: Sequence[int], max_iter: int = 300) -> list[dict]:
     "One k-means++ run per seed; each restart's loss is its inertia."
@@ -60,7 +85,10 @@ class _RestartBaseline:
 
 # %% ../nbs/13_baselines.ipynb #81bf0256
 class KMeansBaseline(_RestartBaseline, ClusterMixin, TransformerMixin, BaseEstimator):
-    "k-means with `n_init` seeded restarts (k-means++), best by lowest inertia; images are flattened."
+    """k-means with `n_init` seeded restarts (k-means++), best by lowest inertia; images are flattened.
+
+    k-means commutes with scaling, so X is divided by its largest absolute value before clustering and the centres,
+    distances and inertia are scaled back: X × 1e30 or X × 1e-30 give the same labels as X."""
     def __init__(self, n_clusters=2, n_init=10, max_iter=300, random_state=None):
         self.n_clusters, self.n_init, self.max_iter, self.random_state = n_clusters, n_init, max_iter, random_state
 
@@ -68,16 +96,22 @@ class KMeansBaseline(_RestartBaseline, ClusterMixin, TransformerMixin, BaseEstim
         X = _flat(X)
         check_n_clusters(self.n_clusters, len(X))
         self.n_features_in_ = X.shape[1]
-        best = self._set_restarts(_kmeans_restarts(X, self.n_clusters, restart_seeds(self.random_state, self.n_init),
+        self.scale_ = _scale(X)
+        Xs = X / np.float32(self.scale_)
+        best = self._set_restarts(_kmeans_restarts(Xs, self.n_clusters, restart_seeds(self.random_state, self.n_init),
                                                    self.max_iter))
-        self.cluster_centers_, self.n_iter_ = best["centers"], best["n_iter"]
+        self.loss_ = self.loss_ * self.scale_ ** 2
+        self.restarts_ = [dict(seed=r["seed"], loss=r["loss"] * self.scale_ ** 2) for r in self.restarts_]
+        self._centers = best["centers"]                       # in the scaled units
+        self.cluster_centers_, self.n_iter_ = best["centers"] * self.scale_, best["n_iter"]
+        warn_fewer_clusters(self.labels_, self.n_clusters, type(self).__name__, X)
         return self
 
     def transform(self, X) -> np.ndarray:
-        "Distances to the cluster centres."
+        "Distances to the cluster centres (float64)."
         check_is_fitted(self)
-        X = _flat(X, n_features=self.n_features_in_, owner=type(self).__name__)
-        return np.sqrt(((X[:, None, :] - self.cluster_centers_[None]) ** 2).sum(-1))
+        X = _flat(X, n_features=self.n_features_in_, owner=type(self).__name__) / np.float32(self.scale_)
+        return np.sqrt(((X[:, None, :] - self._centers[None]) ** 2).sum(-1)).astype(np.float64) * self.scale_
 
     def predict(self, X) -> np.ndarray:
         "Nearest cluster centre."
@@ -87,7 +121,9 @@ class KMeansBaseline(_RestartBaseline, ClusterMixin, TransformerMixin, BaseEstim
 class SpectralBaseline(_RestartBaseline, ClusterMixin, BaseEstimator):
     """Spectral clustering (normalised Laplacian embedding + k-means) with `n_init` seeded k-means restarts.
 
-    `affinity`: 'nearest_neighbors' (symmetrised k-NN graph) or 'rbf' (exp(-gamma‖x-y‖²)). Transductive: use fit_predict."""
+    `affinity`: 'nearest_neighbors' (symmetrised k-NN graph, found on X divided by its largest absolute value: the
+    graph does not depend on the scale, and nothing overflows) or 'rbf' (exp(-gamma‖x-y‖²) in float64, `gamma` in
+    the units of X). Transductive: use fit_predict."""
     def __init__(self, n_clusters=2, n_init=10, affinity="nearest_neighbors", n_neighbors=10, gamma=1.0,
                  random_state=None):
         self.n_clusters, self.n_init, self.affinity = n_clusters, n_init, affinity
@@ -97,9 +133,9 @@ class SpectralBaseline(_RestartBaseline, ClusterMixin, BaseEstimator):
         if self.affinity == "nearest_neighbors":
             if not 1 <= self.n_neighbors < len(X):
                 raise ValueError(f"n_neighbors={self.n_neighbors} must be in [1, n_samples - 1 = {len(X) - 1}]")
-            A = kneighbors_graph(X, self.n_neighbors, include_self=True)
+            A = kneighbors_graph(X.astype(np.float64) / _scale(X), self.n_neighbors, include_self=True)
             return 0.5 * (A + A.T)
-        if self.affinity == "rbf": return rbf_kernel(X, gamma=self.gamma)
+        if self.affinity == "rbf": return rbf_kernel(X.astype(np.float64), gamma=self.gamma)
         raise ValueError(f"unknown affinity {self.affinity!r}: use 'nearest_neighbors' or 'rbf'")
 
     def fit(self, X, y=None):
@@ -109,9 +145,15 @@ class SpectralBaseline(_RestartBaseline, ClusterMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         seeds = restart_seeds(self.random_state, self.n_init)
         self.affinity_matrix_ = self._affinity(X)
-        self.embedding_ = spectral_embedding(self.affinity_matrix_, n_components=self.n_clusters, drop_first=False,
-                                             random_state=np.random.RandomState(seeds[0]))
+        A = self.affinity_matrix_
+        if self.n_clusters >= len(X) - 1 and hasattr(A, "toarray"):
+            A = A.toarray()       # scipy's sparse eigensolver needs fewer eigenvectors than n - 1; the dense one does not
+        with warnings.catch_warnings():  # scipy's note that it falls back to the dense solver for k >= n - 1
+            warnings.filterwarnings("ignore", message="k >= N", category=RuntimeWarning)
+            self.embedding_ = spectral_embedding(A, n_components=self.n_clusters, drop_first=False,
+                                                 random_state=np.random.RandomState(seeds[0]))
         self._set_restarts(_kmeans_restarts(self.embedding_, self.n_clusters, seeds))
+        warn_fewer_clusters(self.labels_, self.n_clusters, type(self).__name__, X)
         return self
 
 # %% ../nbs/13_baselines.ipynb #0b20eab9
@@ -172,31 +214,123 @@ class StackedAutoencoder(nn.Module):
     def forward(self, x): z = self.encoder(x); return z, self.decoder(z)
 
 # %% ../nbs/13_baselines.ipynb #918c5777
+def pretrain_autoencoder(X, dims: Sequence[int] = (500, 500, 2000, 10), epochs: int = 50, lr: float = 1e-3,
+                         batch_size: int | None = 256, random_state: int | None = None, device="cpu",
+                         verbose: bool | None = None) -> StackedAutoencoder:
+    """DEC's pretraining on its own: a `StackedAutoencoder` trained for `epochs` on the per-element squared error
+    with Adam (`lr`), mini-batches of `batch_size`; pass it to `DEC(autoencoder=...)` / `IDEC(autoencoder=...)` to
+    start several models from one pretraining (as the IDEC paper does)."""
+    Xt = torch.as_tensor(_check_dec_data(X, "pretrain_autoencoder").reshape(len(X), -1), device=device)
+    gen, _ = make_generators(random_state)
+    ae = init_parameters_(StackedAutoencoder(Xt.shape[1], tuple(dims)), gen).to(device)
+    _reconstruction_pretraining(ae, Xt, gen, epochs=epochs, lr=lr, batch_size=batch_size, verbose=verbose)
+    return ae.eval()
+
+def _reconstruction_pretraining(ae, Xt, gen, *, epochs, lr, batch_size, verbose=None, **kw):
+    "Adam on the per-element squared reconstruction error through `train_loop` (no early stopping)."
+    opt = _adam(ae.parameters(), lr)
+    return train_loop(opt, lambda idx: ((ae(Xt[idx])[1] - Xt[idx]) ** 2).mean(), len(Xt), max_epochs=epochs,
+                      batch_size=batch_size, generator=gen, patience=None, verbose=verbose, desc="pretrain", **kw)
+
+def _check_dec_data(X, owner: str) -> np.ndarray:
+    """Validated float32 X; refuses magnitudes a fixed-learning-rate autoencoder cannot train on (they overflow or
+    vanish in float32) with a message that says to standardize."""
+    X = check_data(X, ndim=(2, 3, 4))
+    spread = float(np.abs(X.reshape(len(X), -1).astype(np.float64)).max())
+    if spread > _MAX_ABS or 0 < spread < _MIN_ABS:
+        raise ValueError(f"{owner}: the largest absolute value of X is {spread:.3g}, outside [{_MIN_ABS:g}, "
+                         f"{_MAX_ABS:g}]; its autoencoder trains at a fixed learning rate and needs data of order 1: "
+                         "standardize X (e.g. sklearn.preprocessing.StandardScaler) or rescale it to [0, 1]")
+    return X
+
+_MIN_ABS, _MAX_ABS = 1e-4, 1e4
+
+class _FlushingAdam(torch.optim.Adam):
+    """Adam whose first-moment state is set to exactly 0 where it has decayed below float32's smallest normal number.
+    A weight with a zero gradient (a dead ReLU unit, a centre nobody is assigned to) has its moment multiplied by
+    β₁ = 0.9 every step, so after ~800 steps it is subnormal, and every later step computes on subnormals, which
+    x86 CPUs process tens of times slower. Zeroing a value below 1e-38 changes the update by less than 1e-30."""
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = super().step(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                st = self.state.get(p)
+                if st and "exp_avg" in st and st["exp_avg"].dtype == torch.float32:
+                    for key in ("exp_avg", "exp_avg_sq"):
+                        m = st[key]
+                        m.masked_fill_(m.abs() < _TINY, 0.0)
+        return loss
+
+_TINY = torch.finfo(torch.float32).tiny
+
+def _adam(params, lr):
+    return _FlushingAdam(params, lr=lr)
+
+def dec_converged(labels, previous, n_clusters: int, tol: float) -> bool:
+    """DEC's stopping rule: fewer than a fraction `tol` of the labels changed since the previous target update, and
+    all `n_clusters` clusters hold points. A state with fewer non-empty clusters is not taken as converged: it is
+    what a too-large step produces on its way back (on iris, lr 1e-3 collapsed all points into one cluster after a
+    few full-batch steps, and further training recovered three)."""
+    labels, previous = np.asarray(labels), np.asarray(previous)
+    return float((labels != previous).mean()) < tol and np.unique(labels).size >= n_clusters
+
 class DEC(DeepClusterer):
     """Deep Embedded Clustering (Xie et al. 2016): AE pretraining, k-means init, Student-t assignments, KL to a
-    sharpened target. `gamma > 0` adds the reconstruction loss (that is IDEC)."""
+    sharpened target. `gamma > 0` adds the reconstruction loss (that is IDEC).
+
+    `lr` is the self-training learning rate (Adam), `pretrain_lr` the pretraining one. `target='full'` recomputes P
+    from the whole data set every `update_interval` epochs (the papers' protocol), `'batch'` from each mini-batch's
+    own Q at every step (ClustPy's). `autoencoder`: a pretrained `StackedAutoencoder` (see `pretrain_autoencoder`)
+    to start every restart from instead of pretraining. `verbose`: None shows one progress bar per fit when stderr
+    is a terminal, True always, False never."""
     _input_ndim = (2, 3, 4)
     _gamma_default = 0.0
 
-    def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=256, lr=1e-3, patience=30,
-                 random_state=None, device="cpu", n_jobs=None, verbose=False, dims=(500, 500, 2000, 10),
+    def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=256, lr=1e-4, patience=None,
+                 random_state=None, device="cpu", n_jobs=None, verbose=None, dims=(500, 500, 2000, 10),
                  pretrain_epochs=50, pretrain_lr=1e-3, update_interval=1, tol=0.001, alpha=1.0, gamma=None,
-                 kmeans_n_init=20):
+                 kmeans_n_init=20, target="full", autoencoder=None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
                          verbose=verbose)
         self.dims, self.pretrain_epochs, self.pretrain_lr = dims, pretrain_epochs, pretrain_lr
         self.update_interval, self.tol, self.alpha, self.gamma = update_interval, tol, alpha, gamma
-        self.kmeans_n_init = kmeans_n_init
+        self.kmeans_n_init, self.target, self.autoencoder = kmeans_n_init, target, autoencoder
 
     @property
     def _gamma(self) -> float:
         return self._gamma_default if self.gamma is None else float(self.gamma)
 
+    def _check_fit_data(self, X) -> np.ndarray:
+        X = _check_dec_data(X, type(self).__name__)
+        self._check_params(len(X))
+        if self.target not in ("full", "batch"):
+            raise ValueError(f"target must be 'full' (P from the whole data set) or 'batch' (P per mini-batch), "
+                             f"got {self.target!r}")
+        if self.autoencoder is not None:
+            first = next((m for m in self.autoencoder.encoder if isinstance(m, nn.Linear)), None) \
+                if isinstance(self.autoencoder, StackedAutoencoder) else None
+            if first is None:
+                raise TypeError(f"autoencoder must be a StackedAutoencoder (see pretrain_autoencoder), "
+                                f"got {type(self.autoencoder).__name__}")
+            n = int(np.prod(X.shape[1:]))
+            if first.in_features != n:
+                raise ValueError(f"autoencoder takes {first.in_features} features, but X has {n}")
+        return X
+
+    def _dims(self) -> tuple:
+        if self.autoencoder is None: return tuple(self.dims)
+        return tuple(m.out_features for m in self.autoencoder.encoder if isinstance(m, nn.Linear))
+
+    def _progress_epochs(self) -> int:
+        "Epochs one restart shows on the fit's progress bar: pretraining and self-training."
+        return int(self.max_epochs) + (0 if self.autoencoder is not None else int(self.pretrain_epochs or 0))
+
     def _build(self, n_features: int, seed: int):
         gen, _ = make_generators(seed)
-        ae = init_parameters_(StackedAutoencoder(n_features, tuple(self.dims)), gen).to(self._torch_device)
-        centers = nn.Parameter(torch.zeros(self.n_clusters, self.dims[-1], device=self._torch_device))
+        ae = init_parameters_(StackedAutoencoder(n_features, self._dims()), gen).to(self._torch_device)
+        centers = nn.Parameter(torch.zeros(self.n_clusters, self._dims()[-1], device=self._torch_device))
         return ae, centers, gen
 
     @torch.no_grad()
@@ -215,18 +349,24 @@ class DEC(DeepClusterer):
     def _fit_once(self, X, seed) -> RunResult:
         Xt = self._tensor(X.reshape(len(X), -1))
         ae, centers, gen = self._build(Xt.shape[1], seed)
-        # 1) pretrain the autoencoder on the reconstruction error
-        if self.pretrain_epochs:
-            self._train(ae.parameters(), lambda idx: ((ae(Xt[idx])[1] - Xt[idx]) ** 2).mean(), len(Xt), gen,
-                        max_epochs=self.pretrain_epochs, lr=self.pretrain_lr, patience=None, desc="pretrain")
+        # 1) pretrain the autoencoder on the reconstruction error (or start from the given one)
+        if self.autoencoder is not None:
+            ae.load_state_dict(self.autoencoder.state_dict())
+        elif self.pretrain_epochs:
+            _reconstruction_pretraining(ae, Xt, gen, epochs=self.pretrain_epochs, lr=self.pretrain_lr,
+                                        batch_size=self.batch_size, verbose=self.verbose)
         # 2) centroids by k-means on the embedding
         Z = self._embed(ae, Xt).cpu().numpy()
+        if not np.isfinite(Z).all():
+            raise RuntimeError(f"{type(self).__name__}: the pretrained autoencoder gives non-finite embeddings; "
+                               "standardize X or lower pretrain_lr")
         km = KMeans(self.n_clusters, n_init=self.kmeans_n_init, random_state=seed).fit(Z)
         with torch.no_grad(): centers.copy_(torch.as_tensor(km.cluster_centers_, dtype=torch.float32))
         init_labels = km.labels_.astype(np.int64)
         # 3) self-training: KL(P‖Q) (+ γ-weighted for IDEC, with the reconstruction loss) in `train_loop`; before
-        #    every `update_interval`-th epoch P is recomputed on the whole data set and training stops when fewer
-        #    than `tol` of the labels changed since the last update (no early stopping on the loss)
+        #    every `update_interval`-th epoch P is recomputed on the whole data set ('full') and training stops when
+        #    fewer than `tol` of the labels changed since the last update, unless fewer than n_clusters clusters are
+        #    non-empty then (a collapsed state is not a converged one); no early stopping on the loss
         params = list(ae.encoder.parameters()) + [centers] + (list(ae.decoder.parameters()) if self._gamma > 0 else [])
         target = {"labels": init_labels}
 
@@ -234,20 +374,23 @@ class DEC(DeepClusterer):
             if epoch % self.update_interval: return False
             with torch.no_grad():
                 Q = student_t_assignments(self._embed(ae, Xt), centers, self.alpha)
-                target["P"] = target_distribution(Q)
-            new = Q.argmax(1).cpu().numpy()
-            changed = float((new != target["labels"]).mean())
+                if self.target == "full": target["P"] = target_distribution(Q)
+            new, old = Q.argmax(1).cpu().numpy(), target["labels"]
             target["labels"] = new
-            return epoch > 0 and changed < self.tol
+            return epoch > 0 and dec_converged(new, old, self.n_clusters, self.tol)
 
         def self_training_loss(idx):
-            z, xr = ae(Xt[idx])
-            loss = kl_clustering_loss(target["P"][idx], student_t_assignments(z, centers, self.alpha))
-            if self._gamma > 0: loss = ((xr - Xt[idx]) ** 2).mean() + self._gamma * loss
+            x = Xt[idx]
+            z = ae.encoder(x)
+            Q = student_t_assignments(z, centers, self.alpha)
+            P = target["P"][idx] if self.target == "full" else target_distribution(Q.detach())
+            loss = kl_clustering_loss(P, Q)
+            if self._gamma > 0: loss = ((ae.decoder(z) - x) ** 2).mean() + self._gamma * loss
             return loss
 
-        history = self._train(params, self_training_loss, len(Xt), gen, patience=None, desc="self-training",
-                              on_epoch_start=update_target)
+        history = train_loop(_adam(params, self.lr), self_training_loss, len(Xt), max_epochs=self.max_epochs,
+                             batch_size=self.batch_size, generator=gen, patience=None, verbose=self.verbose,
+                             desc="self-training", on_epoch_start=update_target)
         with torch.no_grad():
             labels = student_t_assignments(self._embed(ae, Xt), centers, self.alpha).argmax(1).cpu().numpy()
         state = {"ae": {k: v.detach().clone() for k, v in ae.state_dict().items()},
@@ -260,6 +403,7 @@ class DEC(DeepClusterer):
         "Fit `n_init` restarts (each: pretraining, k-means init, self-training); keep the lowest-loss one."
         super().fit(X, y)
         self.init_labels_ = self._best_state["init_labels"].numpy().astype(np.int64)
+        warn_fewer_clusters(self.labels_, self.n_clusters, type(self).__name__)
         return self
 
     def _set_fitted(self, best: RunResult):
