@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['LLOYD_MODES', 'INITS', 'ClusterLinear', 'make_cluster_specific', 'KMeansPP', 'kmeanspp_init', 'center_per_cluster',
            'assign_by_loss', 'one_hot', 'update_centers', 'lloyd_step', 'reconstruction_losses', 'infer_clusters',
-           'count_empty', 'Assignments', 'init_assignments', 'all_cluster_losses', 'alternate',
+           'count_empty', 'Assignments', 'init_assignments', 'all_cluster_losses', 'alternate', 'polish',
            'ClusterSpecificEstimator', 'objective_at_partition']
 
 # %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
@@ -301,6 +301,65 @@ def alternate(X: torch.Tensor, S: Assignments, cluster_losses: Callable, train: 
 
     return train(batch_loss, lloyd_step_)
 
+# %% ../nbs/06_cluster_specific.ipynb #a5e3b977
+def _objective_with_grad(params, X, S: Assignments, cluster_losses: Callable, batch_size: int) -> torch.Tensor:
+    "mean_i L_(i, s_i) over all of X, gradients accumulated chunk by chunk (memory O(batch))."
+    for p in params:
+        p.grad = None
+    total = X.new_zeros(())
+    for s in range(0, len(X), batch_size):
+        L = cluster_losses(X[s:s + batch_size], S.centers).gather(1, S.labels[s:s + batch_size, None])
+        part = L.sum() / len(X)
+        part.backward()
+        total = total + part.detach()
+    return total
+
+def _fixed_objective(X, S: Assignments, cluster_losses: Callable, batch_size: int) -> float:
+    L = all_cluster_losses(cluster_losses, X, S.centers, batch_size)
+    return float(L.gather(1, S.labels[:, None]).mean())
+
+def polish(params, X: torch.Tensor, S: Assignments, cluster_losses: Callable, *, max_evals: int = 300,
+           max_rounds: int = 5, lloyd: bool = True, batch_size: int = 4096, history_size: int = 20) -> dict:
+    """Converge the network for the state S (updated in place when `lloyd`): L-BFGS on mean_i L_(i, s_i) with S fixed,
+    then a Lloyd step; repeated while labels change (at most `max_rounds` rounds, `max_evals` evaluations in all).
+    A round that does not lower the objective is undone. Returns {'evals', 'rounds', 'before', 'after'}."""
+    params = [p for p in params if p.requires_grad]
+    if isinstance(max_evals, bool) or not isinstance(max_evals, Integral) or max_evals < 0:
+        raise ValueError(f"max_evals must be an integer >= 0, got {max_evals!r}")
+    evals, rounds = 0, 0
+    before = after = _fixed_objective(X, S, cluster_losses, batch_size)
+    while evals < max_evals and rounds < max_rounds:
+        rounds += 1
+        saved = [p.detach().clone() for p in params]
+        budget = max_evals - evals
+        opt = torch.optim.LBFGS(params, lr=1, max_iter=budget, max_eval=budget, history_size=history_size,
+                                line_search_fn="strong_wolfe")
+        def closure():
+            nonlocal evals
+            evals += 1
+            return _objective_with_grad(params, X, S, cluster_losses, batch_size)
+        opt.step(closure)
+        value = _fixed_objective(X, S, cluster_losses, batch_size)
+        if not value < after:  # no progress (or NaN): keep the network as it was
+            with torch.no_grad():
+                for p, v in zip(params, saved):
+                    p.copy_(v)
+            break
+        after = value
+        if not lloyd:
+            break
+        L = all_cluster_losses(cluster_losses, X, S.centers, batch_size)
+        labels, centers = lloyd_step(X, L)
+        S.n_reseeded += count_empty(L)
+        changed = not torch.equal(labels, S.labels)
+        S.labels, S.centers = labels, centers
+        after = _fixed_objective(X, S, cluster_losses, batch_size)
+        if not changed:
+            break
+    for p in params:
+        p.grad = None
+    return dict(evals=evals, rounds=rounds, before=before, after=after)
+
 # %% ../nbs/06_cluster_specific.ipynb #6e4eb4c3
 def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
     "Index of the nearest centre (k-means predict)."
@@ -313,9 +372,11 @@ class ClusterSpecificEstimator(DeepClusterer):
     `_cluster_losses(model, X, centers) -> (n, k)` and `_embed_all(model, X, centers) -> (n, k, h)`; optionally
     `_assigned_losses(model, X, labels, centers) -> (n,)` (training then evaluates only the assigned path and the
     Lloyd step makes a fresh pass, `_lloyd_losses`), `_eval_losses` (deterministic losses for eq. (2) and the restart
-    loss), `_prepare` (array -> tensor), `_run_state` / `_load_state` (extra fitted state)."""
+    loss), `_prepare` (array -> tensor), `_run_state` / `_load_state` (extra fitted state); `_polishable = True` and a
+    `polish` parameter when the loss is deterministic (then `polish` converges the network after the alternation)."""
     _tensorized = True   # False: the plain model, one "cluster" centred at the data mean
     _eval_batch_size = 4096
+    _polishable = False  # True: the loss is deterministic and differentiable, so `polish` may converge the network
 
     # --- what a model supplies ------------------------------------------------------------
     def _build(self, generator: torch.Generator) -> nn.Module:
@@ -333,6 +394,16 @@ class ClusterSpecificEstimator(DeepClusterer):
     def _check_params(self, n_samples: int) -> None:
         super()._check_params(n_samples)
         self._kmeans_iters()   # validates `init` where the model has one
+        self._polish_evals()   # validates `polish` where the model has one
+
+    def _polish_evals(self) -> int:
+        """L-BFGS evaluations that `polish` may spend after the alternation: the estimator's `polish` parameter for a
+        model with a deterministic loss (`_polishable`), else 0 (paper 1's plain scheme)."""
+        evals = getattr(self, "polish", 0)
+        if isinstance(evals, bool) or not isinstance(evals, Integral) or evals < 0:
+            raise ValueError(f"polish must be an integer >= 0 (L-BFGS evaluations; 0 = paper 1's plain alternation), "
+                             f"got {evals!r}")
+        return int(evals) if self._polishable else 0
 
     def _n_models(self) -> int:
         return self.n_clusters if self._tensorized else 1
@@ -405,9 +476,13 @@ class ClusterSpecificEstimator(DeepClusterer):
             losses = lambda xb, c: self._cluster_losses(model, xb, c)
         history = alternate(Xt, S, losses, train, assigned_losses=assigned, lloyd=mode, batch_size=len(Xt))
         model.eval()
+        polished = None
+        if self._polish_evals() > 0:
+            polished = polish(model.parameters(), Xt, S, lambda xb, c: self._cluster_losses(model, xb, c),
+                              max_evals=self._polish_evals(), lloyd=mode is not None, batch_size=self._eval_batch_size)
         L = self._eval_losses(model, Xt, S.centers)
         labels, extra = self._run_state(model, Xt, S, L, seed)
-        state = dict(model=model.state_dict(), centers=S.centers, n_reseeded=S.n_reseeded, **extra)
+        state = dict(model=model.state_dict(), centers=S.centers, n_reseeded=S.n_reseeded, polish=polished, **extra)
         return RunResult(loss=float(L.min(1).values.mean()), state=state, history=history, labels=labels, seed=seed)
 
     def _set_fitted(self, best: RunResult) -> None:
@@ -417,6 +492,7 @@ class ClusterSpecificEstimator(DeepClusterer):
         self.model_ = model.eval()
         self.centers_ = torch.as_tensor(s["centers"], device=self._torch_device)
         self.n_reseeded_ = int(s["n_reseeded"])
+        self.polish_ = s.get("polish")   # {'evals', 'rounds', 'before', 'after'} of `polish`, None if it did not run
         self._load_state(s)
 
     # --- using a fitted model -------------------------------------------------------------
