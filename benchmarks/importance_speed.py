@@ -9,7 +9,7 @@ timed `--repeats` times in alternation; the median wall time is reported, with t
 system, all threads: on a loaded machine CPU time / threads estimates the wall time on 2 free cores), the
 local-accuracy error (max |sum of SHAP values - (f(x) - E f(background))|) and whether the 60 s target is met.
 
-    OMP_NUM_THREADS=1 python benchmarks/importance_speed.py --threads 2 --backgrounds 50 100 --repeats 2
+    OMP_NUM_THREADS=1 python benchmarks/importance_speed.py --threads 1 --backgrounds 50 100 200 --repeats 2
 
 Prints each timing as it is measured, then a markdown table with one row per (explainer, background size): median
 wall seconds for the 64 images (min-max), median process CPU seconds, seconds per image, local-accuracy error, and
