@@ -126,6 +126,9 @@ def _make_exec_proc():
             global _SHELL
             if _SHELL is None:
                 _SHELL = CaptureShell()
+                # no output cache (`_`, `_1`, ...): otherwise every reset flushes it with a full gc.collect(),
+                # seconds per build once torch is loaded
+                _SHELL.displayhook.do_full_cache = False
             else:
                 _SHELL.reset(new_session=False)
                 _SHELL.exc = None
