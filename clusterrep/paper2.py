@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['PAPER2_RESULTS', 'RUN_FIELDS', 'FitRun', 'write_text_atomic', 'read_runs', 'write_runs', 'run_protocol',
            'estimator_runner', 'kmeans_runner', 'knn_affinity', 'normalized_cut', 'spectral_runner', 'first_per_class',
-           'summarize_protocol', 'paper_comparison', 'markdown_table', 'shard_seeds']
+           'summarize_protocol', 'paper_comparison', 'markdown_table', 'shard_seeds', 'matched_confusion',
+           'cluster_examples_figure']
 
 # %% ../nbs/21_paper2_images.ipynb #90ccf31c
 import csv
@@ -291,3 +292,59 @@ def shard_seeds(seeds: Sequence[int], shard: str | None = None) -> list[int]:
     if n < 1 or i >= n:
         raise ValueError(f"shard {shard!r}: need n ≥ 1 and 0 ≤ i < n")
     return seeds[i::n]
+
+# %% ../nbs/21_paper2_images.ipynb #7a72d34e
+def matched_confusion(y, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Confusion table (clusters × classes) with the clusters in the order of the Hungarian matching: row i is the
+    cluster matched to the i-th class (clusters left unmatched, when there are more clusters than classes, follow).
+    Returns (table, the cluster label of each row, the classes of the columns); clusters no sample uses are absent."""
+    from scipy.optimize import linear_sum_assignment
+    y, labels = np.asarray(y).reshape(-1), np.asarray(labels).reshape(-1)
+    if len(y) != len(labels) or len(y) == 0:
+        raise ValueError(f"y and labels must be non-empty and of one length, got {len(y)} and {len(labels)}")
+    classes, t = np.unique(y, return_inverse=True)
+    clusters, c = np.unique(labels, return_inverse=True)
+    table = np.zeros((len(clusters), len(classes)), np.int64)
+    np.add.at(table, (c.reshape(-1), t.reshape(-1)), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    order = list(rows[np.argsort(cols)]) + [r for r in range(len(clusters)) if r not in set(rows.tolist())]
+    return table[order], clusters[order], classes
+
+def cluster_examples_figure(images, y, labels, n_examples: int = 10, seed: int = 0, title: str | None = None):
+    """Paper 2's Fig. 4 with its confusion table: `n_examples` randomly chosen images of each cluster (one row per
+    cluster, in the order of `matched_confusion`) and, beside them, the Hungarian-ordered confusion table.
+    `images`: (n, H, W), (n, 1, H, W) or (n, 3, H, W). Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4:
+        images = images[:, 0] if images.shape[1] == 1 else np.moveaxis(images, 1, -1)
+    if images.ndim not in (3, 4) or len(images) != len(np.asarray(labels)):
+        raise ValueError(f"images must be (n, H, W) or (n, C, H, W) with one image per label, got {images.shape}")
+    table, cluster_ids, classes = matched_confusion(y, labels)
+    rng = np.random.default_rng(seed)
+    k, (h, w), pad = len(cluster_ids), images.shape[1:3], 2
+    mosaic = np.full((k * (h + pad), n_examples * (w + pad)) + images.shape[3:], 0.0 if images.ndim == 3 else 1.0,
+                     np.float32)                                   # white gaps (grey images are drawn with gray_r)
+    lo, hi = float(images.min()), float(images.max())
+    for r, cid in enumerate(cluster_ids):
+        members = np.flatnonzero(np.asarray(labels) == cid)
+        for j, i in enumerate(rng.choice(members, size=min(n_examples, len(members)), replace=False)):
+            mosaic[r * (h + pad):r * (h + pad) + h, j * (w + pad):j * (w + pad) + w] = (images[i] - lo) / max(hi - lo, 1e-12)
+    fig, (ax_img, ax_tab) = plt.subplots(1, 2, figsize=(0.55 * n_examples + 0.5 * len(classes) + 2.5, 0.5 * k + 1.6),
+                                         gridspec_kw=dict(width_ratios=[n_examples, len(classes)]))
+    ax_img.imshow(mosaic, cmap="gray_r" if mosaic.ndim == 2 else None, vmin=0, vmax=1)
+    ax_img.set_yticks([(r + 0.5) * (h + pad) for r in range(k)],
+                      [f"cluster {cid} (n={table[r].sum()})" for r, cid in enumerate(cluster_ids)], fontsize=8)
+    ax_img.set_xticks([]); ax_img.set_title(f"{n_examples} random images per cluster", fontsize=9)
+    ax_tab.imshow(table / np.maximum(table.sum(1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for r in range(k):
+        for j in range(len(classes)):
+            if table[r, j]:
+                ax_tab.text(j, r, str(table[r, j]), ha="center", va="center", fontsize=7,
+                            color="white" if table[r, j] > 0.6 * table[r].sum() else "black")
+    ax_tab.set_xticks(range(len(classes)), [str(c) for c in classes], fontsize=8)
+    ax_tab.set_yticks(range(k), [str(c) for c in cluster_ids], fontsize=8)
+    ax_tab.set_xlabel("true class"); ax_tab.set_title("confusion (rows: clusters, Hungarian order)", fontsize=9)
+    if title: fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
