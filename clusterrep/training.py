@@ -229,6 +229,16 @@ def progress_enabled(verbose=None, file=None) -> bool:
         return bool(verbose)
     raise TypeError(f"verbose must be None (a bar when stderr is a terminal), True or False, got {verbose!r}")
 
+def _screen(file) -> dict:
+    "tqdm's size arguments for `file`: 80 x 24 for a terminal that reports no size (tqdm would hide the bar)."
+    try:
+        size = os.get_terminal_size(file.fileno())
+    except (AttributeError, ValueError, OSError):  # not a terminal
+        return {}
+    if size.columns and size.lines:
+        return dict(dynamic_ncols=True)  # follows the terminal's width
+    return dict(ncols=size.columns or 80, nrows=size.lines or 24)
+
 _ACTIVE = threading.local()  # the stack of FitProgress bars opened in this thread
 
 class FitProgress:
@@ -245,8 +255,9 @@ class FitProgress:
 
     def __enter__(self) -> "FitProgress":
         if self.enabled:
-            self.bar = tqdm(total=self.n_restarts * self.epochs, desc=self.desc, unit="epoch", dynamic_ncols=True,
-                            file=self.file if self.file is not None else sys.stderr)
+            file = self.file if self.file is not None else sys.stderr
+            self.bar = tqdm(total=self.n_restarts * self.epochs, desc=self.desc, unit="epoch", file=file,
+                            **_screen(file))
             self._postfix()
         stack = _ACTIVE.__dict__.setdefault("stack", [])
         stack.append(self)
