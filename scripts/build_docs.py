@@ -365,7 +365,12 @@ class OutputWriter:
 
 
 def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: str | None,
-                         problems: list[str], results: str = "") -> str:
+                         problems: list[str], figs: list[Path] = (), tables: list[Path] = (),
+                         shown: set[str] | None = None) -> str:
+    """The page: title, cells (a figure of `figs` that a code cell writes is shown after that cell), then the
+    results section with the remaining figures and the `tables`."""
+    shown = set() if shown is None else shown
+    rel = os.path.relpath(BUILD / "figures", page_md.parent)
     parts = [f"# {title}"]
     if summary:
         parts.append(f"{summary}\n{{: .cr-summary }}")
@@ -401,6 +406,13 @@ def notebook_to_markdown(nb, title: str, summary: str, page_md: Path, module: st
             parts += outs
         elif outs:
             parts.append('<div class="cr-output" markdown="1">\n\n' + "\n\n".join(outs) + "\n\n</div>")
+        elif figs and not cell.get("outputs"):   # the stored notebook has no outputs: show the figure it saves
+            pats = file_patterns(src)
+            for f in figs:
+                if f.name not in shown and any(fnmatch.fnmatch(f.name, p) for p in pats):
+                    shown.add(f.name)
+                    parts.append(f'<div class="cr-output" markdown="1">\n\n![{f.name}]({rel}/{f.name})\n\n</div>')
+    results = results_section(figs, tables, page_md, shown)
     if results:
         parts.append(results)
     return "\n\n".join(parts) + "\n"
@@ -421,6 +433,17 @@ def _expand_braces(s: str) -> list[str]:
     return [re.sub(r"\{[^{}]*\}", "*", s)]
 
 
+def file_patterns(text: str) -> list[str]:
+    "Glob patterns of the .png/.csv files a text names (f-string fields and `{a,b}` lists expanded, vague ones dropped)."
+    patterns = []
+    for ref in _re_file_ref.findall(text):
+        for p in _expand_braces(ref.split("/")[-1]):
+            p = re.sub(r"\*+", "*", p)
+            if len(re.sub(r"\*|\.\w+$", "", p).strip("_-. ")) >= 4:
+                patterns.append(p)
+    return patterns
+
+
 def notebook_outputs(nb_json: dict, stem: str) -> tuple[list[Path], list[Path]]:
     """The figures (nbs/figures/*.png) and result files (nbs/results/**/*.csv) a notebook writes.
 
@@ -432,12 +455,7 @@ def notebook_outputs(nb_json: dict, stem: str) -> tuple[list[Path], list[Path]]:
     for script in set(re.findall(r"benchmarks/(\w+)\.py", text)):
         if (ROOT / "benchmarks" / f"{script}.py").exists():
             text += "\n" + " ".join(re.findall(r"[\w{}/-]+\.png", (ROOT / "benchmarks" / f"{script}.py").read_text()))
-    patterns = []
-    for ref in _re_file_ref.findall(text):
-        for p in _expand_braces(ref.split("/")[-1]):
-            p = re.sub(r"\*+", "*", p)
-            if len(re.sub(r"\*|\.\w+$", "", p).strip("_-. ")) >= 4:
-                patterns.append(p)
+    patterns = file_patterns(text)
     figures = sorted((NBS / "figures").glob("*.png")) if (NBS / "figures").is_dir() else []
     results = sorted(p for p in (NBS / "results").rglob("*.csv") if "cache" not in p.relative_to(NBS / "results").parts) \
         if (NBS / "results").is_dir() else []
@@ -736,8 +754,7 @@ def build(out: Path, execute: bool = False, jobs: int = 2, strict: bool = False,
         figs, tables = notebook_outputs(raw, nb_path.stem)
         shown = set(re.findall(r"figures/([\w.-]+\.png)", "\n".join(
             _cell_text(c) for c in raw["cells"] if c["cell_type"] == "markdown")))
-        results = results_section(figs, tables, page_md, shown)
-        page_md.write_text(notebook_to_markdown(nb, title, summary, page_md, module, problems, results))
+        page_md.write_text(notebook_to_markdown(nb, title, summary, page_md, module, problems, figs, tables, shown))
         if nb_path.stem == "index" and nb_path.parent == NBS:
             home = md_name
         else:
