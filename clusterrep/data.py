@@ -19,6 +19,7 @@ import http.client
 import io
 import os
 import re
+import sys
 import contextlib
 import tempfile
 import urllib.error
@@ -215,7 +216,13 @@ def verify_file(path: str | os.PathLike, rel: str | None = None, *, expected: st
                         "The file is corrupt, truncated or not the expected file; delete it to download it again.")
 
 # %% ../nbs/00_data.ipynb #54efb574
-def download_url(url: str, dest: str | os.PathLike, *, progress: bool = True, timeout: float = 60.0) -> Path:
+def _show_progress(progress: bool | None) -> bool:
+    "`progress` True/False, or None: a bar only when stderr is a terminal (nothing in pipes and logs)."
+    if progress is not None: return bool(progress)
+    try: return sys.stderr.isatty()
+    except (AttributeError, ValueError): return False
+
+def download_url(url: str, dest: str | os.PathLike, *, progress: bool | None = None, timeout: float = 60.0) -> Path:
     """Download `url` to a temporary file beside `dest` and return the temporary path (the caller
     verifies it and moves it into place). The temporary file is removed if the download fails."""
     from tqdm.auto import tqdm
@@ -225,7 +232,7 @@ def download_url(url: str, dest: str | os.PathLike, *, progress: bool = True, ti
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             total = int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress,
+            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not _show_progress(progress),
                       leave=False) as bar:
                 while block := resp.read(1 << 20):
                     out.write(block); bar.update(len(block))
@@ -288,7 +295,7 @@ def _local_file(root: Path, rel: str) -> Path | None:
         if (root / name).exists(): return root / name
     return None
 
-def fetch_file(rel: str, data_dir=None, *, download: bool = True, progress: bool = True) -> Path:
+def fetch_file(rel: str, data_dir=None, *, download: bool = True, progress: bool | None = None) -> Path:
     """Path of the data file `rel` (e.g. `'mnist/t10k-labels-idx1-ubyte.gz'`) in the data directory,
     sha256-verified: the mirror's file, else a file converted earlier (`converted_name(rel)`), else downloaded
     from `URLS[rel]` or built by `CONVERSIONS[rel]`. A failed download raises ConnectionError naming the file,
@@ -512,7 +519,7 @@ class Conversion:
     convert: Callable  # convert({name: Path}) -> dict of arrays
     validate: Callable  # validate(arrays) raises ValueError if the content is wrong
 
-    def build(self, dest: Path, root: Path, progress: bool = True, data_dir=None) -> None:
+    def build(self, dest: Path, root: Path, progress: bool | None = None, data_dir=None) -> None:
         "Download the raw files (kept in `root/raw/<folder>/`), convert, check, write `dest` and its `.sha256`."
         raw_dir = root / "raw" / dest.parent.name
         paths = {}
