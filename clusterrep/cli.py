@@ -280,6 +280,19 @@ def _other_run(out: Path, run: dict) -> str | None:
     diff = [k for k in _RUN_KEYS if old.get(k) != run.get(k)]
     return f"the results of another run ({', '.join(f'{k}={old.get(k)!r}' for k in diff)})" if diff else None
 
+def _save_elsewhere(results: dict) -> Path | None:
+    "Write `results` to a new temporary folder (when the output folder failed); its path, or None if that fails too."
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="clusterrep-results-"))
+    except OSError:
+        return None
+    try:
+        write_results(folder, results)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return folder
+
 def _fail(message: str, code: int = 1) -> int:
     print(f"clusterrep fit: {message}", file=sys.stderr)
     return code
@@ -350,14 +363,17 @@ def _fit_into(args, parser, spec, options, data_options, out) -> int:
     metrics = evaluate(y, labels)
     print(f"{args.model} on {args.dataset} (n={len(y)}, k={n_clusters}, seed={args.seed}, {seconds:.1f} s): "
           f"ACC {metrics['acc']:.4f}  NMI {metrics['nmi']:.4f}  ARI {metrics['ari']:.4f}")
+    results = {"labels.json": ({**run, "labels": labels.astype(int).tolist()}, None),  # one line
+               "metrics.json": ({**run, **metrics, "loss": _loss_of(estimator), "seconds": seconds, "options": options,
+                                 "data_options": data_options}, 1)}
     try:
-        write_results(out, {
-            "labels.json": ({**run, "labels": labels.astype(int).tolist()}, None),  # one line
-            "metrics.json": ({**run, **metrics, "loss": _loss_of(estimator), "seconds": seconds, "options": options,
-                              "data_options": data_options}, 1)})
+        write_results(out, results)
     except OSError as e:
+        elsewhere = _save_elsewhere(results)
+        where = (f"they were saved to {elsewhere} instead" if elsewhere else
+                 "nor could they be saved to a temporary folder; the metrics are printed above")
         return _fail(f"could not write the results to {out}: {_why(e)} ({e.strerror or e}); nothing was written "
-                     "there (the metrics are printed above)")
+                     f"there; {where}")
     print(f"wrote {out / 'labels.json'} and {out / 'metrics.json'}")
     return 0
 
