@@ -128,7 +128,7 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = 1, lam: float = 0.1,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,
                  batch_size: int | None = 256, lr: float = 1e-2, patience: int | None = 30, polish: int = 300,
-                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool = False):
+                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
         self.hidden, self.embedding_dim, self.lam, self.activation, self.bias = hidden, embedding_dim, lam, activation, bias
@@ -199,7 +199,7 @@ class AE(_ClusterAutoencoder):
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = None, lam: float = 0.0,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,
                  batch_size: int | None = 256, lr: float = 1e-2, patience: int | None = 30, polish: int = 300,
-                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool = False):
+                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, hidden=hidden, embedding_dim=embedding_dim, lam=lam, activation=activation,
                          bias=bias, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience,
                          polish=polish, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)

@@ -278,7 +278,7 @@ class _Contrastive(ClusterSpecificEstimator):
                  n_eval_deformations: int = 1, n_references: int = 8, hidden: int = 512, embedding_dim: int = 128,
                  dropout: float = 0.3, init: str = "kmeans", n_init: int = 1, max_epochs: int = 30, batch_size: int | None = 128,
                  lr: float = 1e-3, patience: int | None = 30, random_state=None, device: str = "cpu",
-                 n_jobs: int | None = None, verbose: bool = False):
+                 n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
         self.supervised, self.temperature, self.n_negatives, self.loss = supervised, temperature, n_negatives, loss

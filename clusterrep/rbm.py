@@ -238,7 +238,7 @@ class _ClusterRBM(ClusterSpecificEstimator):
                  n_chains: int | None = None, assign: str = "reconstruction", init_std: float = 0.01,
                  init: str = "kmeans++", visible_init: str = "zero", n_ais_betas: int = 500, n_ais_chains: int = 32, n_init: int = 1, max_epochs: int = 15,
                  batch_size: int | None = 64, lr: float = 1e-3, patience: int | None = None, random_state=None,
-                 device: str = "cpu", n_jobs: int | None = None, verbose: bool = False):
+                 device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
         self.n_hidden, self.cd_steps, self.persistent, self.n_chains = n_hidden, cd_steps, persistent, n_chains

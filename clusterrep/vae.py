@@ -203,7 +203,7 @@ class _ClusterVAE(ClusterSpecificEstimator):
                  beta: float = 1.0, architecture: str = "mlp", activation: str = "relu", input_shape=None,
                  init: str = "kmeans++", n_eval_samples: int = 8, n_lloyd_samples: int | None = None, n_init: int = 1, max_epochs: int = 200, batch_size: int | None = 50,
                  lr: float = 1e-3, patience: int | None = 30, random_state=None, device: str = "cpu",
-                 n_jobs: int | None = None, verbose: bool = False):
+                 n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
         self.hidden, self.latent_dim, self.reconstruction, self.beta = hidden, latent_dim, reconstruction, beta
