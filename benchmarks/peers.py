@@ -7,15 +7,15 @@ Command (repository root, our venv active; ClustPy lives in its own venv because
     OMP_NUM_THREADS=1 CLUSTERREP_DATA=/work/shared/data python benchmarks/peers.py \
         --datasets iris usps mnist --seeds 0 1 2 --clustpy-python /work/venv-clustpy/bin/python
 
-Options: `--epochs usps=10,10` caps (pretraining, self-training) epochs of a data set (USPS and MNIST are capped at
-5 + 5 by default on a 2-core machine shared with other jobs, iris runs the full budgets); `--settings matched defaults`;
+Options: `--epochs usps=10,10` caps (pretraining, self-training) epochs of a data set (USPS and MNIST are capped
+at 5 + 5 and 2 + 2 epochs by default on a 2-core machine shared with other jobs, iris runs the full budgets); `--settings matched defaults`;
 `--fresh` ignores the cached runs.
 
 What runs: for every data set (iris; USPS, all 9298 images; the MNIST test split, 10000 images; pixels in [0, 1],
 iris raw) and seed, each library's DEC and IDEC in two settings:
 - `matched`: autoencoder d-500-500-2000-10 with ReLU, per-element MSE, Adam 1e-3 in both phases, batch 256,
   k-means++ with n_init 20 on the embedding, alpha 1, IDEC weight 0.1, the same epoch budget (iris 100 + 150);
-- `defaults`: each library's constructor defaults (clusterrep: 50 + 100 epochs, self-training lr 1e-4, target P
+- `defaults`: each library's constructor defaults (clusterrep: 100 + at most 150 epochs, self-training lr 1e-4, target P
   from the whole data set every epoch, stop when < 0.1 % of labels change; ClustPy: 100 + 150 epochs, LeakyReLU,
   per-sample summed squared error, clustering lr 1e-4, P per mini-batch, k-means with sklearn's default n_init),
   except the epoch caps above.
@@ -29,7 +29,8 @@ a k-means re-clustering of its final embedding; its DEC assignments (`dec_labels
 
 Prints one row per (data set, setting, model): mean ± sd over seeds of ACC / NMI / ARI for both libraries (ClustPy:
 the better of its two outputs), the number of clusters found (min over seeds), mean times and our/ClustPy time ratio.
-Writes every run to nbs/results/peers_runs.csv (cached: runs already there are skipped unless --fresh) and the table
+Writes every run to nbs/results/peers_runs_<library>_<dataset>.csv (cached: runs already there are skipped unless
+--fresh; sides and data sets can run as separate processes with --libraries and --datasets) and the table
 to nbs/results/peers.csv.
 """
 from __future__ import annotations
@@ -45,9 +46,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS_CSV, TABLE_CSV = ROOT / "nbs/results/peers_runs.csv", ROOT / "nbs/results/peers.csv"
+RESULTS = ROOT / "nbs/results"
+TABLE_CSV = RESULTS / "peers.csv"
+runs_csv = lambda library, dataset: RESULTS / f"peers_runs_{library}_{dataset}.csv"   # one file per side and data set
 MODELS, SETTINGS = ("DEC", "IDEC"), ("matched", "defaults")
-DEFAULT_EPOCHS = {"iris": None, "usps": (5, 5), "mnist": (5, 5)}   # None: full budgets
+DEFAULT_EPOCHS = {"iris": None, "usps": (5, 5), "mnist": (2, 2)}   # None: full budgets
 MATCHED_FULL = (100, 150)                                              # matched budget when not capped
 RUN_FIELDS = ["dataset", "setting", "model", "library", "output", "seed", "pretrain_epochs", "clustering_epochs",
               "acc", "nmi", "ari", "n_found", "pretrain_s", "cluster_s", "time_s"]
@@ -57,7 +60,7 @@ def epochs_for(setting: str, library: str, cap):
     "(pretraining, clustering) epochs of one run; None = the library's default."
     if cap is not None: return tuple(cap)
     if setting == "matched": return MATCHED_FULL
-    return (50, 100) if library == "clusterrep" else (100, 150)
+    return (100, 150)   # both libraries' constructor defaults
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -137,17 +140,28 @@ def load_arrays(name: str):
     return X, d.y.astype(np.int64), int(len(np.unique(d.y)))
 
 
-def read_runs() -> list[dict]:
-    if not RUNS_CSV.exists(): return []
-    with open(RUNS_CSV) as f: return list(csv.DictReader(f))
+def read_runs(libraries=("clusterrep", "clustpy"), datasets=None) -> list[dict]:
+    rows = []
+    for lib in libraries:
+        for path in sorted(RESULTS.glob(f"peers_runs_{lib}_*.csv")):
+            with open(path) as f: rows += [r for r in csv.DictReader(f) if datasets is None or r["dataset"] in datasets]
+    return rows
 
 
 def write_csv(path: Path, rows: list[dict], fields: list[str]):
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore"); w.writeheader(); w.writerows(rows)
     os.replace(tmp, path)
+
+
+def save_runs(lib: str, dataset: str, rows: list[dict]):
+    "Merge `rows` into the runs file of (library, data set)."
+    key = lambda r: run_key(r) + (r["output"],)
+    merged = {key(r): r for r in read_runs([lib], [dataset])}
+    merged.update({key(r): r for r in rows})
+    write_csv(runs_csv(lib, dataset), list(merged.values()), RUN_FIELDS)
 
 
 def run_key(r) -> tuple:
@@ -216,6 +230,20 @@ def print_table(table):
               f"{r['ours_time_s']:7.1f} / {r['clustpy_time_s']:7.1f}    {r['time_ratio']:.2f}  {'yes' if r['met'] else 'no'}")
 
 
+def markdown_table(table) -> str:
+    "The table as markdown (for benchmarks/peers.md)."
+    f = lambda r, lib: " / ".join(f"{r[f'{lib}_{k}']:.3f} ± {r[f'{lib}_{k}_sd']:.2f}" for k in ("acc", "nmi"))
+    lines = ["| data | setting | model | epochs (ours / ClustPy) | seeds | clusterrep ACC / NMI | ClustPy `labels_` ACC / NMI "
+             "| ClustPy `dec_labels_` ACC / NMI | ARI ours / ClustPy | k found (min) ours / ClustPy "
+             "| time s ours / ClustPy (ratio) | met |", "|" + "---|" * 12]
+    for r in table:
+        lines.append(f"| {r['dataset']} | {r['setting']} | {r['model']} | {r['epochs']} | {r['seeds']} | {f(r, 'ours')} "
+                     f"| {f(r, 'clustpy')} | {f(r, 'clustpy_dec')} | {r['ours_ari']:.3f} / {r['clustpy_ari']:.3f} "
+                     f"| {r['ours_min_found']} / {r['clustpy_min_found']} | {r['ours_time_s']:.1f} / "
+                     f"{r['clustpy_time_s']:.1f} ({r['time_ratio']:.2f}) | {'yes' if r['met'] else 'no'} |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", nargs="+", default=["iris", "usps", "mnist"])
@@ -225,8 +253,9 @@ def main():
     ap.add_argument("--libraries", nargs="+", default=["clusterrep", "clustpy"], choices=["clusterrep", "clustpy"],
                     help="run only one side (the other side's cached runs still enter the table)")
     ap.add_argument("--clustpy-python", default="/work/venv-clustpy/bin/python")
-    ap.add_argument("--fresh", action="store_true", help="ignore the cached runs in nbs/results/peers_runs.csv")
+    ap.add_argument("--fresh", action="store_true", help="ignore the cached runs in nbs/results/peers_runs_*.csv")
     ap.add_argument("--summary-only", action="store_true", help="only print/write the table from the cached runs")
+    ap.add_argument("--markdown", action="store_true", help="also print the table as markdown")
     ap.add_argument("--worker", choices=["clusterrep", "clustpy"], help=argparse.SUPPRESS)
     ap.add_argument("--npz", help=argparse.SUPPRESS); ap.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--jobs", help=argparse.SUPPRESS); ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -238,8 +267,8 @@ def main():
     for item in args.epochs:
         name, _, val = item.partition("=")
         caps[name] = None if val == "full" else tuple(int(v) for v in val.split(","))
-    runs = [] if args.fresh else read_runs()
-    done = {run_key(r) for r in runs}
+    mine = [] if args.fresh else read_runs(args.libraries)          # this process's sides: cached runs
+    done = {run_key(r) for r in mine}
     with tempfile.TemporaryDirectory(prefix="peers_") as tmp:
         tmp = Path(tmp)
         for ds in args.datasets:
@@ -261,18 +290,20 @@ def main():
                         pe, ce = r.pop("epochs")
                         row = dict(r, **s, pretrain_epochs=pe, clustering_epochs=ce,
                                    time_s=r["pretrain_s"] + r["cluster_s"])
-                        runs.append({k2: row[k2] for k2 in RUN_FIELDS})
+                        mine.append({k2: row[k2] for k2 in RUN_FIELDS})
                         print(f"    {row['setting']:9} {row['model']:5} {row['output']:12} ACC {s['acc']:.3f} "
                               f"NMI {s['nmi']:.3f} k={s['n_found']} {row['time_s']:.1f}s", flush=True)
-                    done = {run_key(r) for r in runs}
-                    write_csv(RUNS_CSV, runs, RUN_FIELDS)
+                    done = {run_key(r) for r in mine}
+                    save_runs(lib, ds, [r for r in mine if (r["library"], r["dataset"]) == (lib, ds)])
     wanted = lambda r: (r["dataset"] in args.datasets and int(r["seed"]) in args.seeds and
                         (int(r["pretrain_epochs"]), int(r["clustering_epochs"]))
                         == epochs_for(r["setting"], r["library"], caps.get(r["dataset"])))
+    runs = read_runs()
     table = summarize([r for r in runs if wanted(r)], args.datasets, args.settings)
     if table:
         write_csv(TABLE_CSV, table, list(table[0]))
         print_table(table)
+        if args.markdown: print("\n" + markdown_table(table))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 # %% ../nbs/13_baselines.ipynb #e159f73b
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from typing import Sequence
@@ -22,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import check_sequence_lengths
 from .training import (DeepClusterer, RunResult, check_data, check_n_clusters, init_parameters_,
-                                 make_generators, restart_seeds, train_loop)
+                                 make_generators, restart_seeds, train_loop, _check_int)
 
 # %% auto #0
 __all__ = ['warn_fewer_clusters', 'KMeansBaseline', 'SpectralBaseline', 'resample_sequences', 'student_t_assignments',
@@ -214,7 +215,7 @@ class StackedAutoencoder(nn.Module):
     def forward(self, x): z = self.encoder(x); return z, self.decoder(z)
 
 # %% ../nbs/13_baselines.ipynb #918c5777
-def pretrain_autoencoder(X, dims: Sequence[int] = (500, 500, 2000, 10), epochs: int = 50, lr: float = 1e-3,
+def pretrain_autoencoder(X, dims: Sequence[int] = (500, 500, 2000, 10), epochs: int = 100, lr: float = 1e-3,
                          batch_size: int | None = 256, random_state: int | None = None, device="cpu",
                          verbose: bool | None = None) -> StackedAutoencoder:
     """DEC's pretraining on its own: a `StackedAutoencoder` trained for `epochs` on the per-element squared error
@@ -244,25 +245,34 @@ def _check_dec_data(X, owner: str) -> np.ndarray:
     return X
 
 _MIN_ABS, _MAX_ABS = 1e-4, 1e4
+_MIN_CHECK_STEPS = 30   # the IDEC paper's update interval on USPS (T = 30 iterations; 140 on MNIST)
 
 class _FlushingAdam(torch.optim.Adam):
-    """Adam whose first-moment state is set to exactly 0 where it has decayed below float32's smallest normal number.
-    A weight with a zero gradient (a dead ReLU unit, a centre nobody is assigned to) has its moment multiplied by
-    β₁ = 0.9 every step, so after ~800 steps it is subnormal, and every later step computes on subnormals, which
-    x86 CPUs process tens of times slower. Zeroing a value below 1e-38 changes the update by less than 1e-30."""
+    """Adam that sets its moment estimates to exactly 0 where they have decayed below 1e-30, every `_FLUSH_EVERY` steps.
+    A weight with a zero gradient (a rarely inked pixel, a dead ReLU unit) has its first moment multiplied by
+    β₁ = 0.9 every step, so after ~800 steps it is a *subnormal* float (below 1.2e-38) for the next ~150 steps,
+    and every step computes on it: x86 CPUs process subnormals tens of times slower. A moment below 1e-30 needs 175
+    more steps to become subnormal, so flushing every 50 steps catches every one before, at 1/50 of the cost of a
+    per-step pass; it changes an update by less than lr·1e-30/eps = 1e-25."""
+    def __init__(self, params, lr=1e-3, **kw):
+        super().__init__(params, lr=lr, **kw)
+        self._n_steps = 0
+
     @torch.no_grad()
     def step(self, closure=None):
         loss = super().step(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                st = self.state.get(p)
-                if st and "exp_avg" in st and st["exp_avg"].dtype == torch.float32:
-                    for key in ("exp_avg", "exp_avg_sq"):
-                        m = st[key]
-                        m.masked_fill_(m.abs() < _TINY, 0.0)
+        self._n_steps += 1
+        if self._n_steps % _FLUSH_EVERY == 0:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state.get(p)
+                    if st and "exp_avg" in st and st["exp_avg"].dtype == torch.float32:
+                        for key in ("exp_avg", "exp_avg_sq"):
+                            st[key].masked_fill_(st[key].abs() < _FLUSH_BELOW, 0.0)
         return loss
 
-_TINY = torch.finfo(torch.float32).tiny
+_TINY = torch.finfo(torch.float32).tiny           # the smallest normal float32, 1.2e-38
+_FLUSH_EVERY, _FLUSH_BELOW = 50, 1e-30
 
 def _adam(params, lr):
     return _FlushingAdam(params, lr=lr)
@@ -281,15 +291,17 @@ class DEC(DeepClusterer):
 
     `lr` is the self-training learning rate (Adam), `pretrain_lr` the pretraining one. `target='full'` recomputes P
     from the whole data set every `update_interval` epochs (the papers' protocol), `'batch'` from each mini-batch's
-    own Q at every step (ClustPy's). `autoencoder`: a pretrained `StackedAutoencoder` (see `pretrain_autoencoder`)
+    own Q at every step (ClustPy's). The `tol` test runs at target updates at least 30 optimizer steps apart.
+    Self-training never returns a state with an empty cluster: if the final one has one, the model goes back to the
+    last target update at which all `n_clusters` clusters held points. `autoencoder`: a pretrained `StackedAutoencoder` (see `pretrain_autoencoder`)
     to start every restart from instead of pretraining. `verbose`: None shows one progress bar per fit when stderr
     is a terminal, True always, False never."""
     _input_ndim = (2, 3, 4)
     _gamma_default = 0.0
 
-    def __init__(self, n_clusters=2, n_init=1, max_epochs=100, batch_size=256, lr=1e-4, patience=None,
+    def __init__(self, n_clusters=2, n_init=1, max_epochs=150, batch_size=256, lr=1e-4, patience=None,
                  random_state=None, device="cpu", n_jobs=None, verbose=None, dims=(500, 500, 2000, 10),
-                 pretrain_epochs=50, pretrain_lr=1e-3, update_interval=1, tol=0.001, alpha=1.0, gamma=None,
+                 pretrain_epochs=100, pretrain_lr=1e-3, update_interval=1, tol=0.001, alpha=1.0, gamma=None,
                  kmeans_n_init=20, target="full", autoencoder=None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size,
                          lr=lr, patience=patience, random_state=random_state, device=device, n_jobs=n_jobs,
@@ -305,6 +317,7 @@ class DEC(DeepClusterer):
     def _check_fit_data(self, X) -> np.ndarray:
         X = _check_dec_data(X, type(self).__name__)
         self._check_params(len(X))
+        _check_int(self.update_interval, "update_interval (epochs between target updates)")
         if self.target not in ("full", "batch"):
             raise ValueError(f"target must be 'full' (P from the whole data set) or 'batch' (P per mini-batch), "
                              f"got {self.target!r}")
@@ -326,6 +339,13 @@ class DEC(DeepClusterer):
     def _progress_epochs(self) -> int:
         "Epochs one restart shows on the fit's progress bar: pretraining and self-training."
         return int(self.max_epochs) + (0 if self.autoencoder is not None else int(self.pretrain_epochs or 0))
+
+    def _check_epochs(self, n_samples: int) -> int:
+        """Epochs between two `tol` tests: the fewest multiples of `update_interval` that hold at least
+        `_MIN_CHECK_STEPS` optimizer steps (every update on USPS or MNIST; every 30th on iris, where an epoch is a
+        single full-batch step and "no label changed in one step" says nothing about convergence)."""
+        steps = math.ceil(n_samples / (self.batch_size or n_samples)) * self.update_interval
+        return self.update_interval * max(1, math.ceil(_MIN_CHECK_STEPS / steps))
 
     def _build(self, n_features: int, seed: int):
         gen, _ = make_generators(seed)
@@ -370,13 +390,21 @@ class DEC(DeepClusterer):
         params = list(ae.encoder.parameters()) + [centers] + (list(ae.decoder.parameters()) if self._gamma > 0 else [])
         target = {"labels": init_labels}
 
+        check = self._check_epochs(len(Xt))
+        trained = [ae.encoder] + ([ae.decoder] if self._gamma > 0 else [])
+        snapshot = {}
+
         def update_target(epoch: int) -> bool:
             if epoch % self.update_interval: return False
             with torch.no_grad():
                 Q = student_t_assignments(self._embed(ae, Xt), centers, self.alpha)
                 if self.target == "full": target["P"] = target_distribution(Q)
-            new, old = Q.argmax(1).cpu().numpy(), target["labels"]
-            target["labels"] = new
+            new = Q.argmax(1).cpu().numpy()
+            if np.unique(new).size == self.n_clusters:   # the last state in which every cluster holds points
+                snapshot.update(modules=[copy.deepcopy(m.state_dict()) for m in trained],
+                                centers=centers.detach().clone())
+            if epoch % check: return False
+            old, target["labels"] = target["labels"], new
             return epoch > 0 and dec_converged(new, old, self.n_clusters, self.tol)
 
         def self_training_loss(idx):
@@ -393,6 +421,10 @@ class DEC(DeepClusterer):
                              desc="self-training", on_epoch_start=update_target)
         with torch.no_grad():
             labels = student_t_assignments(self._embed(ae, Xt), centers, self.alpha).argmax(1).cpu().numpy()
+            if np.unique(labels).size < self.n_clusters and snapshot:   # emptied a cluster: back to the last full state
+                for m, sd in zip(trained, snapshot["modules"]): m.load_state_dict(sd)
+                centers.copy_(snapshot["centers"])
+                labels = student_t_assignments(self._embed(ae, Xt), centers, self.alpha).argmax(1).cpu().numpy()
         state = {"ae": {k: v.detach().clone() for k, v in ae.state_dict().items()},
                  "centers": centers.detach().clone(), "init_labels": torch.as_tensor(init_labels),
                  "n_features": int(Xt.shape[1])}
