@@ -73,7 +73,7 @@ def train_restart(method: str, seed: int, X: torch.Tensor, a, ckpt: Path, deadli
     stopper = EarlyStopping(30)
     st = dict(epoch=0, history=[], best_loss=math.inf, best_state=copy.deepcopy(net.state_dict()), done=False)
     if ckpt.exists():
-        ck = torch.load(ckpt, map_location=X.device, weights_only=False)
+        ck = torch.load(ckpt, map_location="cpu", weights_only=False)   # generator states must stay on the CPU
         net.load_state_dict(ck["net"]); opt.load_state_dict(ck["opt"]); gen.set_state(ck["gen"])
         stopper.__dict__.update(ck["stopper"]); st = ck["st"]
     params = [p for g in opt.param_groups for p in g["params"]]

@@ -4,15 +4,16 @@ the estimator builds it), for each training path the code offers.
 
     OMP_NUM_THREADS=1 python benchmarks/step_speed.py                    # this checkout, on the CPU
     OMP_NUM_THREADS=1 python benchmarks/step_speed.py --device cuda      # on a GPU
-    OMP_NUM_THREADS=1 python benchmarks/step_speed.py --repos /tmp/head . --rounds 3   # two checkouts side by side
+    OMP_NUM_THREADS=1 python benchmarks/step_speed.py --repos /tmp/head . --rounds 8 --paths default   # side by side
 
 Each measurement fits one restart on `--n` random images in [0, 1] (`--n` / 120 steps per epoch) for `--epochs`
 epochs after one warm-up epoch and reports the median over `--rounds` rounds of wall milliseconds per step. Paths:
 `default` (the estimator's defaults), `drop_last` (fixed-shape batches drawn on the device, no per-step finiteness
 check: the GPU path), and `paper-rule` / `l2none` (the other bandwidth rule / the paper's un-normalized L2, for the
 cost of the options). A checkout that lacks a path's parameters skips it. With `--repos A B ...` every round runs
-each checkout in its own process, one after the other (A B A B ...), so both see the same machine load; the last
-column is each checkout's time over the first's. Prints one markdown table.
+each checkout in its own process, one after the other (A B, then B A, ...), so both see the same machine load; the
+last column is each checkout's time over the first's. On a loaded machine compare one path at a time (`--paths
+default`): every path a process measures shifts the load under the next. Prints one markdown table.
 """
 import argparse
 import json
@@ -78,8 +79,8 @@ def main():
         return
     repos = [str(Path(r).resolve()) for r in (a.repos or [Path(__file__).resolve().parents[1]])]
     results = {r: [] for r in repos}
-    for _ in range(a.rounds):
-        for r in repos:
+    for rnd in range(a.rounds):
+        for r in (repos if rnd % 2 == 0 else repos[::-1]):     # A B, B A, A B, ...: drifting load hits both alike
             env = dict(os.environ, PYTHONPATH=r)
             cmd = [sys.executable, str(Path(__file__).resolve()), "--json", "--device", a.device, "--n", str(a.n),
                    "--epochs", str(a.epochs), "--methods", *a.methods, "--paths", *a.paths]
