@@ -11,7 +11,7 @@ __all__ = ['LLOYD_MODES', 'INITS', 'ClusterLinear', 'make_cluster_specific', 'KM
 # %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
@@ -266,26 +266,19 @@ LLOYD_MODES = ("seen", "fresh", None)
 
 def alternate(X: torch.Tensor, S: Assignments, cluster_losses: Callable, train: Callable, *,
               assigned_losses: Callable | None = None, lloyd: str | None = "seen",
-              report_objective: bool = False, batch_size: int = 4096,
-              temperature: Callable[[int], float] | None = None) -> list[float]:
+              report_objective: bool = False, batch_size: int = 4096) -> list[float]:
     """Paper 1's alternation on data X from the state S (updated in place); returns the per-epoch losses.
 
     `train(batch_loss, on_epoch_end) -> history` runs the gradient steps (e.g. `training.train_loop`);
     `cluster_losses(X_batch, centers) -> (b, k)` is the model's loss of every point under every cluster;
     `assigned_losses(X_batch, labels, centers) -> (b,)` (optional) only the assigned cluster's, for training.
     `lloyd`: 'seen' (the losses of the epoch's batches), 'fresh' (a pass without gradients after the epoch) or None
-    (S stays fixed). `report_objective`: record the objective after each Lloyd step as the epoch loss.
-    `temperature(epoch) -> T` (optional, needs every cluster's loss per batch): while T > 0 the gradient steps weigh
-    each point's clusters by softmin(L_i. / (T mean(L))) instead of its hard assignment (annealed soft assignments);
-    the epoch loss is then the hard objective of the epoch's batches, mean_i min_j L_ij."""
+    (S stays fixed). `report_objective`: record the objective after each Lloyd step as the epoch loss."""
     if lloyd not in LLOYD_MODES:
         raise ValueError(f"lloyd must be one of {LLOYD_MODES}, got {lloyd!r}")
     if lloyd == "seen" and assigned_losses is not None:
         raise ValueError("lloyd='seen' needs every cluster's loss from the batches; with assigned_losses use 'fresh'")
-    if temperature is not None and (assigned_losses is not None or lloyd != "seen"):
-        raise ValueError("annealed soft assignments need every cluster's loss from the batches (lloyd='seen')")
     seen = X.new_zeros(len(X), S.centers.shape[0]) if lloyd == "seen" else None
-    epoch_now = [0]
 
     def batch_loss(idx):
         if assigned_losses is not None:
@@ -293,23 +286,14 @@ def alternate(X: torch.Tensor, S: Assignments, cluster_losses: Callable, train: 
         L = cluster_losses(X[idx], S.centers)
         if seen is not None:
             seen[idx] = L.detach()
-        T = temperature(epoch_now[0]) if temperature is not None else 0.0
-        if T > 0:
-            Ld = L.detach()
-            P = torch.softmax(-Ld / (T * Ld.mean().clamp_min(torch.finfo(Ld.dtype).tiny)), 1)
-            return (P * L).sum(1).mean()
         return L.gather(1, S.labels[idx, None]).mean()
 
     def lloyd_step_(epoch):
-        epoch_now[0] = epoch + 1
         if lloyd is None:
             return None
         L = seen if lloyd == "seen" else all_cluster_losses(cluster_losses, X, S.centers, batch_size)
         S.n_reseeded += count_empty(L)
-        hard = L.min(1).values.mean() if temperature is not None else None
         S.labels, S.centers = lloyd_step(X, L)
-        if hard is not None and not report_objective:
-            return hard
         if report_objective:
             L = all_cluster_losses(cluster_losses, X, S.centers, batch_size)
             return L.gather(1, S.labels[:, None]).mean()
@@ -411,23 +395,6 @@ class ClusterSpecificEstimator(DeepClusterer):
         super()._check_params(n_samples)
         self._kmeans_iters()   # validates `init` where the model has one
         self._polish_evals()   # validates `polish` where the model has one
-        self._anneal_fraction()  # validates `anneal` where the model has one
-
-    def _anneal_fraction(self) -> float:
-        """Share of `max_epochs` over which annealed soft assignments cool from T = 1 to hard ones (`alternate`'s
-        `temperature`): the estimator's `anneal` parameter where it has one, else 0 (paper 1's hard assignments)."""
-        frac = getattr(self, "anneal", 0.0)
-        if isinstance(frac, bool) or not isinstance(frac, Real) or not 0 <= frac <= 1:
-            raise ValueError(f"anneal must be a number in [0, 1] (the share of max_epochs with soft assignments; "
-                             f"0 = paper 1's hard assignments), got {frac!r}")
-        return float(frac) if self._lloyd_mode() == "seen" else 0.0
-
-    def _temperature(self):
-        "T(epoch) = (1 - epoch / (anneal max_epochs))^2 while positive, then 0; None without annealing."
-        span = self._anneal_fraction() * self.max_epochs
-        if span <= 0:
-            return None
-        return lambda epoch: (1.0 - epoch / span) ** 2 if epoch < span else 0.0
 
     def _polish_evals(self) -> int:
         """L-BFGS evaluations that `polish` may spend after the alternation: the estimator's `polish` parameter for a
@@ -507,8 +474,7 @@ class ClusterSpecificEstimator(DeepClusterer):
                     model.train()
         else:                # the batches' own (differentiable) losses
             losses = lambda xb, c: self._cluster_losses(model, xb, c)
-        history = alternate(Xt, S, losses, train, assigned_losses=assigned, lloyd=mode, batch_size=len(Xt),
-                            temperature=self._temperature())
+        history = alternate(Xt, S, losses, train, assigned_losses=assigned, lloyd=mode, batch_size=len(Xt))
         model.eval()
         polished = None
         if self._polish_evals() > 0:
