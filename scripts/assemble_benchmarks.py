@@ -25,8 +25,9 @@ INTRO = """# Benchmarks
 
 What the library achieves, measured: speed against each model's plain counterpart and the papers' code, the papers'
 tables side by side with our numbers, and baselines. Every number was measured by a script or notebook in this
-repository, side by side in one run, on the project's development machine (2 CPU cores, no GPU; a 2-core Intel Xeon
-with AVX-512/AMX since 2026-12-05, a 2-core AMD EPYC before) unless a section says otherwise. Each section names its
+repository, side by side in one run, on the project's development machine (2 CPU cores, no GPU; the CPU model
+has changed between sessions — a 2-core AMD EPYC, and from 2026-12-05 to 12-07 a 2-core Intel Xeon — so speed numbers
+are ratios measured side by side) unless a section says otherwise. Each section names its
 command, its machine and what it concludes; targets come from the project's issues. This page is assembled from
 `benchmarks/*.md` by `python scripts/assemble_benchmarks.py`; git keeps the history of how each number was reached.
 """
