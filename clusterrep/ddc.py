@@ -257,7 +257,7 @@ def predict_batches(net: nn.Module, X: torch.Tensor, lengths: torch.Tensor | Non
     return torch.cat([a for a, _ in outs]), torch.cat([z for _, z in outs])
 
 # %% ../nbs/11_ddc.ipynb #a8a112e6
-MIN_SCALE, MAX_SCALE = 0.1, 1e12
+MIN_SCALE, MAX_SCALE = 0.5, 1e12
 
 def check_scale(X: np.ndarray, name: str = "the estimator") -> None:
     "Refuse data whose largest magnitude is outside [MIN_SCALE, MAX_SCALE] (all-zero data too), saying to standardize."
