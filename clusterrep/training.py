@@ -333,6 +333,8 @@ class TrainResult(list):
     best_epoch: int = -1
     best_state: dict | None = None
 
+_ACCUMULATE_DTYPE = {"mps": torch.float32}   # float64 (as a Python float) where the device has it
+
 def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Tensor], torch.Tensor],
                n_samples: int, *, max_epochs: int = 100, batch_size: int | None = 256,
                generator: torch.Generator | None = None, patience: int | None = 30, min_delta: float = 0.0,
@@ -361,7 +363,7 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
             break
         if module is not None:
             module.train()
-        total, count = 0.0, 0
+        total, count = None, 0   # the epoch loss stays on the device: one host sync per epoch, not per step
         for idx in batches(n_samples, batch_size, generator):
             loss = batch_loss(idx)
             optimizer.zero_grad(set_to_none=True)
@@ -369,11 +371,12 @@ def train_loop(optimizer: torch.optim.Optimizer, batch_loss: Callable[[torch.Ten
             if clip_norm is not None:
                 nn.utils.clip_grad_norm_(params, clip_norm)
             optimizer.step()
-            total += float(loss.detach()) * len(idx)
+            part = loss.detach().to(_ACCUMULATE_DTYPE.get(loss.device.type, torch.float64)) * len(idx)
+            total = part if total is None else total + part
             count += len(idx)
         if count == 0:
             raise ValueError(f"batches({n_samples}, {batch_size}, generator) yielded no samples in epoch {epoch}")
-        epoch_loss = total / count
+        epoch_loss = float(total) / count
         if on_epoch_end is not None:
             hook_loss = on_epoch_end(epoch)
             if hook_loss is not None:
