@@ -10,6 +10,7 @@ __all__ = ['LLOYD_MODES', 'INITS', 'ClusterLinear', 'make_cluster_specific', 'KM
 
 # %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
 import math
+import warnings
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Callable, Iterable, NamedTuple
@@ -391,6 +392,29 @@ class ClusterSpecificEstimator(DeepClusterer):
     _assigned_losses = None  # optional: (model, X, labels, centers) -> (n,)
 
     # --- defaults a model may override ------------------------------------------------------
+    _scale_range = (1e-8, 1e8)   # largest |x| allowed: beyond it the squared losses leave float32's useful range
+
+    def _check_fit_data(self, X) -> np.ndarray:
+        "The base checks, then the data's scale: far outside [1e-8, 1e8] the losses over- or underflow in float32."
+        X = super()._check_fit_data(X)
+        lo, hi = self._scale_range
+        scale = float(np.abs(X).max()) if X.size else 0.0
+        if not lo <= scale <= hi:
+            raise ValueError(f"the largest |value| in X is {scale:.3g}, outside [{lo:g}, {hi:g}], where "
+                             f"{type(self).__name__}'s losses stay within float32's range; standardize X first (e.g. "
+                             "sklearn.preprocessing.StandardScaler, or divide it by its largest absolute value)")
+        return X
+
+    def fit(self, X, y=None, **fit_params):
+        "Fit `n_init` restarts and keep the lowest loss; warn when eq. (2) leaves clusters without points."
+        super().fit(X, y, **fit_params)
+        found = len(np.unique(self.labels_))
+        if self._tensorized and found < self.n_clusters:
+            warnings.warn(f"{type(self).__name__} ended with {found} non-empty clusters of n_clusters="
+                          f"{self.n_clusters}: no point has its smallest loss in the others (the data may hold fewer "
+                          "distinct structures; more restarts, n_init, may help)", RuntimeWarning, stacklevel=2)
+        return self
+
     def _check_params(self, n_samples: int) -> None:
         super()._check_params(n_samples)
         self._kmeans_iters()   # validates `init` where the model has one
