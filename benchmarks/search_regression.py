@@ -8,13 +8,11 @@ sd. Also prints the mean seconds per fit and per epoch of both runs (different r
 side-by-side time ratio is `benchmarks/search_check.py`'s).
 
     OMP_NUM_THREADS=1 python benchmarks/search_regression.py --csv benchmarks/results/search_regression.csv
-    OMP_NUM_THREADS=1 python benchmarks/search_regression.py --param anneal=0.5 --csv ...   # a non-default setting
     python benchmarks/search_regression.py --from-csv benchmarks/results/search_regression.csv   # table only
 
 Datasets run in the order given (`--datasets`); the CSV is rewritten after each (dataset, repetition).
 """
 import argparse
-import ast
 import os
 import sys
 from pathlib import Path
@@ -24,8 +22,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CLUSTERREP_DATA", str(ROOT.parent / "shared" / "data"))
 
 import pandas as pd  # noqa: E402
-
-import clusterrep.paper1_ae as paper1_ae  # noqa: E402
 
 from clusterrep.paper1_ae import AE_MODELS, PAPER1_AE_DATASETS, PRESETS, run_experiment, select_configurations  # noqa: E402
 
@@ -55,18 +51,7 @@ def main(argv=None):
     ap.add_argument("--reference", type=Path, default=ROOT / "nbs" / "results" / "paper1_autoencoders_cpu.csv")
     ap.add_argument("--csv", type=Path, default=None)
     ap.add_argument("--from-csv", type=Path, default=None, help="only compare an existing run")
-    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                    help="an estimator parameter for every autoencoder of the run (repeatable), e.g. anneal=0.5")
     args = ap.parse_args(argv)
-    extra = {}
-    for item in args.param:
-        name, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--param expects NAME=VALUE, got {item!r}")
-        extra[name] = ast.literal_eval(value)
-    if extra:   # the experiment builds its estimators through paper1_ae.make_autoencoder
-        base = paper1_ae.make_autoencoder
-        paper1_ae.make_autoencoder = lambda name, k, **kw: base(name, k, **{**extra, **kw})
     if args.from_csv:
         new = pd.read_csv(args.from_csv)
     else:

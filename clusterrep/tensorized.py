@@ -340,7 +340,8 @@ def polish(params, X: torch.Tensor, S: Assignments, cluster_losses: Callable, *,
             evals += 1
             return _objective_with_grad(params, X, S, cluster_losses, batch_size)
         opt.step(closure)
-        value = _fixed_objective(X, S, cluster_losses, batch_size)
+        L = all_cluster_losses(cluster_losses, X, S.centers, batch_size)   # one pass: progress check and Lloyd step
+        value = float(L.gather(1, S.labels[:, None]).mean())
         if not value < after:  # no progress (or NaN): keep the network as it was
             with torch.no_grad():
                 for p, v in zip(params, saved):
@@ -349,12 +350,11 @@ def polish(params, X: torch.Tensor, S: Assignments, cluster_losses: Callable, *,
         after = value
         if not lloyd:
             break
-        L = all_cluster_losses(cluster_losses, X, S.centers, batch_size)
         labels, centers = lloyd_step(X, L)
         S.n_reseeded += count_empty(L)
         changed = not torch.equal(labels, S.labels)
         S.labels, S.centers = labels, centers
-        after = _fixed_objective(X, S, cluster_losses, batch_size)
+        after = _fixed_objective(X, S, cluster_losses, batch_size)   # the new centres change every loss
         if not changed:
             break
     for p in params:
