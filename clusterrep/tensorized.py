@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['LLOYD_MODES', 'INITS', 'ClusterLinear', 'make_cluster_specific', 'KMeansPP', 'kmeanspp_init', 'center_per_cluster',
            'assign_by_loss', 'one_hot', 'update_centers', 'lloyd_step', 'reconstruction_losses', 'infer_clusters',
-           'count_empty', 'Assignments', 'init_assignments', 'all_cluster_losses', 'alternate', 'polish',
-           'ClusterSpecificEstimator', 'objective_at_partition']
+           'count_empty', 'Assignments', 'init_assignments', 'all_cluster_losses', 'alternate', 'cluster_minibatches',
+           'polish', 'ClusterSpecificEstimator', 'objective_at_partition']
 
 # %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
 import math
@@ -302,6 +302,21 @@ def alternate(X: torch.Tensor, S: Assignments, cluster_losses: Callable, train: 
 
     return train(batch_loss, lloyd_step_)
 
+def cluster_minibatches(labels: torch.Tensor, batch_size: int | None, generator: torch.Generator | None = None,
+                        shuffle: bool = True) -> list[torch.Tensor]:
+    """One epoch of cluster-homogeneous mini-batches: each cluster's points (by `labels`) shuffled and cut into
+    `batch_size` chunks (None: one batch per cluster), the chunks of all clusters in random order. Every point appears
+    once; a step on such a batch reaches only its cluster's parameters (and the shared ones)."""
+    labels = labels.cpu()
+    order = torch.randperm(len(labels), generator=generator) if shuffle else torch.arange(len(labels))
+    order = order[torch.argsort(labels[order], stable=True)]          # grouped by cluster, shuffled within
+    sizes = torch.bincount(labels, minlength=1)
+    chunks = [c for group in order.split(sizes.tolist()) if len(group)
+              for c in group.split(int(batch_size) if batch_size else len(group))]
+    if shuffle:
+        chunks = [chunks[i] for i in torch.randperm(len(chunks), generator=generator).tolist()]
+    return chunks
+
 # %% ../nbs/06_cluster_specific.ipynb #a5e3b977
 def _objective_with_grad(params, X, S: Assignments, cluster_losses: Callable, batch_size: int) -> torch.Tensor:
     "mean_i L_(i, s_i) over all of X, gradients accumulated chunk by chunk (memory O(batch))."
@@ -390,6 +405,15 @@ class ClusterSpecificEstimator(DeepClusterer):
         raise NotImplementedError
 
     _assigned_losses = None  # optional: (model, X, labels, centers) -> (n,)
+
+    def _train_parameters(self, model: nn.Module):
+        "The tensors Adam updates (default: the network's parameters)."
+        return model.parameters()
+
+    def _minibatches(self, S: "Assignments"):
+        """The epoch's batches: None for train_loop's mixed batches, or a `batches(n, batch_size, generator)` callable,
+        e.g. cluster-homogeneous batches from the current labels (`cluster_minibatches`)."""
+        return None
 
     # --- defaults a model may override ------------------------------------------------------
     _scale_range = (1e-8, 1e8)   # largest |x| allowed: beyond it the squared losses leave float32's useful range
@@ -484,8 +508,10 @@ class ClusterSpecificEstimator(DeepClusterer):
         model = self._build(g)
         S = self._initial_assignments(Xt, g)
         model.train()
-        train = lambda batch_loss, on_epoch_end: self._train(model.parameters(), batch_loss, len(Xt), g,
-                                                             on_epoch_end=on_epoch_end)
+        batches = self._minibatches(S)
+        batch_kw = {} if batches is None else dict(batches=batches)
+        train = lambda batch_loss, on_epoch_end: self._train(self._train_parameters(model), batch_loss, len(Xt), g,
+                                                             on_epoch_end=on_epoch_end, **batch_kw)
         assigned = None if self._assigned_losses is None else (
             lambda xb, lab, c: self._assigned_losses(model, xb, lab, c))
         mode = self._lloyd_mode()
