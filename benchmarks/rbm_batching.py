@@ -1,13 +1,15 @@
-"""TRBM trained on cluster-homogeneous batches (the default, `batching="cluster"`) against mixed batches (the paper's
+"""TRBM trained on cluster-homogeneous batches (the default, `batching="balanced"`) against mixed batches (the paper's
 scheme, `batching="mixed"`): quality and time, side by side on the same data and seeds.
 
 With mixed batches of 64 every cluster takes an Adam step at every batch (n / 64 steps per epoch, each from the few of
-the batch's points that are its own); with cluster batches a cluster takes n_j / 64 steps per epoch, each from 64 of its
-own points, and a step costs one RBM step. So at equal epochs a cluster makes about k times fewer updates. Three
-variants per protocol of `nbs/26_paper1_rbm.ipynb` (fig5: a = 0, 15 epochs, Adam 1e-3; long: a from the data, 50 epochs,
-Adam 1e-2): mixed at the protocol's epochs, cluster at the same epochs, cluster at k times the epochs (as many updates
-per cluster as mixed). Both assignment rules; MNIST {0, 1} and digits 0-4 (200 training, 100 held-out images per
-class, binarized once), 500 hidden units in total (500 / k per cluster), seeds 0-2.
+the batch's points that are its own). With balanced cluster batches every cluster takes ceil(n / (64 k)) steps per
+epoch, each from 64 of its own points, and a step costs one RBM step: at equal epochs a cluster makes about k times
+fewer updates. With `batching="cluster"` (each point once per epoch) cluster j takes ceil(n_j / 64) steps, so large
+clusters get more updates. Variants per protocol of `nbs/26_paper1_rbm.ipynb` (fig5: a = 0, 15 epochs, Adam 1e-3;
+long: a from the data, 50 epochs, Adam 1e-2): mixed and balanced at the protocol's epochs for both assignment rules;
+for the reconstruction rule also balanced at k times the epochs (as many updates per cluster as mixed) and cluster at
+the protocol's epochs. MNIST {0, 1} and digits 0-4 (200 training, 100 held-out images per class, binarized once),
+500 hidden units in total (500 / k per cluster), seeds 0-2.
 
     OMP_NUM_THREADS=1 CLUSTERREP_DATA=/work/shared/data python benchmarks/rbm_batching.py \\
         --out benchmarks/results/rbm_batching.csv
@@ -30,9 +32,12 @@ from clusterrep.paper1_rbm import PAPER_TRAINING, RBM_PROTOCOLS, RBM_SUBSETS, lo
 from clusterrep.rbm import TRBM
 
 
-def variants(k: int, epochs: int) -> dict:
-    return {"mixed": dict(batching="mixed", max_epochs=epochs), "cluster": dict(batching="cluster", max_epochs=epochs),
-            f"cluster_x{k}": dict(batching="cluster", max_epochs=k * epochs)}
+def variants(k: int, epochs: int, rule: str) -> dict:
+    out = {"mixed": dict(batching="mixed", max_epochs=epochs), "balanced": dict(batching="balanced", max_epochs=epochs)}
+    if rule == "reconstruction":
+        out.update({f"balanced_x{k}": dict(batching="balanced", max_epochs=k * epochs),
+                    "cluster": dict(batching="cluster", max_epochs=epochs)})
+    return out
 
 
 def main():
@@ -55,7 +60,7 @@ def main():
             base = dict(PAPER_TRAINING, **RBM_PROTOCOLS[protocol])
             for rule in a.rules:
                 for seed in a.seeds:
-                    for name, v in variants(k, base["max_epochs"]).items():
+                    for name, v in variants(k, base["max_epochs"], rule).items():
                         est = TRBM(k, n_hidden=500 // k, assign=rule, **{**base, **v}, random_state=seed)
                         t0 = time.perf_counter()
                         est.fit(data["X_train_bin"])

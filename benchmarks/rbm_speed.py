@@ -2,8 +2,9 @@
 
 Measures, side by side in one process (runs alternate, medians over --repeats):
   * a CD-1 training epoch with S fixed, exactly as `fit` trains: the estimators' own batches (TRBM's default
-    cluster-homogeneous ones, and `batching="mixed"` side by side), parameters (`_train_parameters`) and training step
-    (`_assigned_losses`) in the library's `train_loop` (Adam), S = the k-means++ start of the meta-algorithm;
+    cluster-homogeneous ones, `batching="balanced"`, and `batching="mixed"` side by side), parameters
+    (`_train_parameters`) and training step (`_assigned_losses`) in the library's `train_loop` (Adam), S = the
+    k-means++ start of the meta-algorithm;
   * the split of one step into CD loss forward+backward and the Adam update (why the ratio is what it is);
   * the Lloyd step's pass (every cluster's reconstruction of every point, `_eval_losses`) against its floor,
     k times the RBM's pass;
@@ -127,7 +128,7 @@ def main():
     for k in a.k:
         X = mnist(k, a.n_per_class)
         common = dict(n_hidden=a.hidden, batch_size=64, lr=1e-3, random_state=0)
-        make = {"rbm": lambda: RBM(k, **common), "trbm": lambda: TRBM(k, **common),             # batching="cluster"
+        make = {"rbm": lambda: RBM(k, **common), "trbm": lambda: TRBM(k, **common),             # batching="balanced"
                 "trbm_mixed": lambda: TRBM(k, batching="mixed", **common)}
         ep = {m: [] for m in make}; pad = {}
         for _ in range(a.repeats):                       # alternate the two models

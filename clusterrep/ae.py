@@ -122,17 +122,20 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
     """AE, TAE and PTAE on the meta-algorithm of `clusterrep.tensorized.ClusterSpecificEstimator`: this class only
     builds the network and gives its per-point, per-cluster loss; subclasses say which layers are cluster-specific.
     `polish`: L-BFGS evaluations that converge the networks after the Adam alternation (`tensorized.polish`; 0 = the
-    paper's plain scheme)."""
+    paper's plain scheme). `search`: 'direct' (the alternation with k clusters from k-means++), 'prune' (with 2k
+    clusters, then the best k of them, polished), 'both' (each restart runs both and keeps the lower objective), or
+    'auto' (the default: 'prune' for TAE/PTAE with polish > 0, else 'direct'); see `ClusterSpecificEstimator._fit_once`."""
     _polishable = True   # the loss is deterministic: `polish` can converge the networks
 
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = 1, lam: float = 0.1,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,
                  batch_size: int | None = 256, lr: float = 1e-2, patience: int | None = 30, polish: int = 300,
-                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
+                 search: str = "auto", random_state=None, device: str = "cpu", n_jobs: int | None = None,
+                 verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
         self.hidden, self.embedding_dim, self.lam, self.activation, self.bias = hidden, embedding_dim, lam, activation, bias
-        self.polish = polish
+        self.polish, self.search = polish, search
 
     # --- configuration ----------------------------------------------------------------
     def _first_specific(self): return 0
@@ -199,10 +202,12 @@ class AE(_ClusterAutoencoder):
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = None, lam: float = 0.0,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,
                  batch_size: int | None = 256, lr: float = 1e-2, patience: int | None = 30, polish: int = 300,
-                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
+                 search: str = "auto", random_state=None, device: str = "cpu", n_jobs: int | None = None,
+                 verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, hidden=hidden, embedding_dim=embedding_dim, lam=lam, activation=activation,
                          bias=bias, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience,
-                         polish=polish, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
+                         polish=polish, search=search, random_state=random_state, device=device, n_jobs=n_jobs,
+                         verbose=verbose)
     def _first_specific(self): return None
     def _embedding_dim(self) -> int: return self.n_clusters if self.embedding_dim is None else self.embedding_dim
 

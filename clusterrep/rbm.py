@@ -268,7 +268,7 @@ def exact_log_partition(W: torch.Tensor, b: torch.Tensor, a: torch.Tensor, chunk
 ASSIGN_RULES = ("reconstruction", "likelihood")
 AIS_WARN_STD = 0.5   # nats: AIS runs with a larger estimated error of log Z warn
 VISIBLE_INITS = ("zero", "data")   # a = 0 (paper 1), or the logits of the data's pixel means (Hinton 2010)
-BATCHINGS = ("cluster", "mixed")   # mini-batches of one cluster's points each, or drawn from all points
+BATCHINGS = ("balanced", "cluster", "mixed")   # one cluster's points per batch (equal steps per cluster, or each point once), or all points mixed
 
 def _check_int(value, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
@@ -282,7 +282,7 @@ class _ClusterRBM(ClusterSpecificEstimator):
     def __init__(self, n_clusters: int = 2, n_hidden: int = 500, cd_steps: int = 1, persistent: bool = False,
                  n_chains: int | None = None, assign: str = "reconstruction", init_std: float = 0.01,
                  init: str = "kmeans++", visible_init: str = "zero", n_ais_betas: int = 500, n_ais_chains: int = 32, n_init: int = 1, max_epochs: int = 15,
-                 batch_size: int | None = 64, lr: float = 1e-3, patience: int | None = None, batching: str = "cluster",
+                 batch_size: int | None = 64, lr: float = 1e-3, patience: int | None = None, batching: str = "balanced",
                  random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
@@ -355,13 +355,15 @@ class _ClusterRBM(ClusterSpecificEstimator):
         return net
 
     def _by_cluster(self) -> bool:
-        return self.batching == "cluster" and self._n_models() > 1
+        return self.batching != "mixed" and self._n_models() > 1
 
     def _minibatches(self, S):
-        "Cluster-homogeneous batches from the current labels (`batching='cluster'`), else train_loop's mixed ones."
+        """Cluster-homogeneous batches from the current labels ('balanced': the same number of steps for every cluster;
+        'cluster': each point once per epoch), or train_loop's mixed ones ('mixed', and the one-cluster RBM)."""
         if not self._by_cluster():
             return None
-        return lambda n, batch_size, generator: cluster_minibatches(S.labels, batch_size, generator)
+        balanced = self.batching == "balanced"
+        return lambda n, batch_size, generator: cluster_minibatches(S.labels, batch_size, generator, balanced=balanced)
 
     def _train_parameters(self, model):
         "With cluster batches, the per-cluster leaves: Adam then updates only the batch's cluster (and a) each step."
