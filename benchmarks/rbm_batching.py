@@ -19,7 +19,6 @@ temperatures x --eval-chains runs per cluster) and fit seconds; writes every run
 """
 import argparse
 import csv
-import os
 import statistics
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clusterrep.data import atomic_write
 from clusterrep.metrics import cluster_acc
 from clusterrep.paper1_rbm import PAPER_TRAINING, RBM_PROTOCOLS, RBM_SUBSETS, load_rbm_subset
 from clusterrep.rbm import TRBM
@@ -79,13 +79,10 @@ def main():
     ms = lambda rs, c: f"{statistics.mean(r[c] for r in rs):.3f} ± {statistics.pstdev(r[c] for r in rs):.3f}"
     for key, rs in groups.items():
         print(" ".join(key), "|", ms(rs, "acc"), "|", ms(rs, "test_ll"), "|", ms(rs, "seconds"))
-    if a.out is not None:
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = a.out.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as f:
-            wr = csv.DictWriter(f, fieldnames=list(rows[0]))
-            wr.writeheader(); wr.writerows(rows)
-        os.replace(tmp, a.out)
+    if a.out is not None:   # atomically: an interrupted run leaves the previous CSV
+        with atomic_write(a.out, "w", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=list(rows[0]))
+            out.writeheader(); out.writerows(rows)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from clusterrep.data import load_dataset
+from clusterrep.data import atomic_write, load_dataset
 from clusterrep.rbm import RBM, TRBM
 from clusterrep.training import make_generators, minibatches
 
@@ -158,13 +158,10 @@ def main():
                    trbm_mixed_fit_s=med(fits["trbm_mixed"]), mixed_fit_ratio=med(fits["trbm_mixed"]) / med(fits["rbm"]))
         rows.append(row)
         print({c: (round(v, 4) if isinstance(v, float) else v) for c, v in row.items()}, flush=True)
-    if a.out is not None:
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = a.out.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader(); w.writerows(rows)
-        os.replace(tmp, a.out)
+    if a.out is not None:   # atomically: an interrupted run leaves the previous CSV
+        with atomic_write(a.out, "w", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=list(rows[0]))
+            out.writeheader(); out.writerows(rows)
 
 
 if __name__ == "__main__":
