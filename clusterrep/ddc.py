@@ -16,7 +16,7 @@ from torch import nn
 from sklearn.utils.validation import check_is_fitted
 
 from .data import check_sequence_lengths
-from .kernels import BANDWIDTH_RULES, gaussian_kernel
+from .kernels import BANDWIDTH_RULES, gaussian_kernel, value_checks
 from .divergence import CS_NORMALIZATIONS, L2_NORMALIZATIONS, ddc_loss
 from .training import (DeepClusterer, EarlyStopping, RunResult, check_data, init_parameters_,
                                  make_generators, minibatches, train_loop)
@@ -380,11 +380,12 @@ class DDC(DeepClusterer):
     def _batch_loss(self, companions):
         def loss_fn(net, xb, lb):
             A, hidden = net(xb, lb)
-            loss, terms = ddc_objective(A, hidden, self.rel_sigma, self.bandwidth_rule, self.cs_normalization,
-                                        self.l2_normalization, check_finite=not self.drop_last)
-            if companions is not None:
-                co = companions.loss(A)
-                loss, terms = loss + co, {**terms, "companion": co}
+            with value_checks(not self.drop_last):   # drop_last: no host synchronisation per step (the epoch loss is checked)
+                loss, terms = ddc_objective(A, hidden, self.rel_sigma, self.bandwidth_rule, self.cs_normalization,
+                                            self.l2_normalization, check_finite=not self.drop_last)
+                if companions is not None:
+                    co = companions.loss(A)
+                    loss, terms = loss + co, {**terms, "companion": co}
             return loss, terms
         return loss_fn
 
