@@ -514,6 +514,10 @@ class ClusterSpecificEstimator(DeepClusterer):
                              f"{type(self).__name__} supports only search='direct'")
         return search
 
+    def _progress_epochs(self) -> int:
+        "Epochs one restart may show on the progress bar: its alternation's, twice with search='both' (two alternations)."
+        return int(self.max_epochs) * (2 if self._search() == "both" else 1)
+
     def _n_models(self) -> int:
         if not self._tensorized:
             return 1
