@@ -10,6 +10,7 @@ __all__ = ['LLOYD_MODES', 'INITS', 'SEARCHES', 'ClusterLinear', 'make_cluster_sp
            'objective_at_partition']
 
 # %% ../nbs/06_cluster_specific.ipynb #9fb9faf0
+import contextvars
 import itertools
 import math
 import warnings
@@ -427,6 +428,7 @@ def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
 INITS = ("kmeans++", "kmeans")   # how S starts: the k-means++ seeding alone, or followed by k-means iterations
 SEARCHES = ("auto", "direct", "prune", "both")   # how a restart searches S (see `_fit_once`)
+_OVERSEGMENTED = contextvars.ContextVar("clusterrep_oversegmented", default=None)   # cluster count of a 'prune' run
 
 class ClusterSpecificEstimator(DeepClusterer):
     """Paper 1's meta-algorithm as a scikit-learn estimator. A model supplies `_build(generator) -> nn.Module`,
@@ -521,7 +523,7 @@ class ClusterSpecificEstimator(DeepClusterer):
     def _n_models(self) -> int:
         if not self._tensorized:
             return 1
-        return getattr(self, "_n_models_now", None) or self.n_clusters   # 2k during the over-segmented run of 'prune'
+        return _OVERSEGMENTED.get() or self.n_clusters   # 2k during the over-segmented run of 'prune'
 
     def _select_clusters(self, model: nn.Module, keep: list[int]) -> nn.Module:
         "Keep clusters `keep` of the network (default: of every `ClusterLinear`)."
@@ -613,11 +615,11 @@ class ClusterSpecificEstimator(DeepClusterer):
         not polished: they only choose the partition (polishing them too gained nothing in `benchmarks/search_check.py`
         with search='both': 8 stuck rows of 72 with, 7 without, at 1.17 times the fit time)."""
         k = self._n_models()
-        self._n_models_now = min(2 * k, len(Xt))
+        token = _OVERSEGMENTED.set(min(2 * k, len(Xt)))   # per thread: restarts in threads do not see each other's
         try:
             model, S, history, _ = self._alternate(Xt, g, polished=False)
         finally:
-            del self._n_models_now
+            _OVERSEGMENTED.reset(token)
         L = self._eval_losses(model, Xt, S.centers)
         keep = best_cluster_subset(L, k)
         model = self._select_clusters(model, keep)
