@@ -48,8 +48,11 @@ def main():
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--eval-betas", type=int, default=2000)
     p.add_argument("--eval-chains", type=int, default=50)
+    p.add_argument("--variants", nargs="+", default=None,
+                   help="only these variants (a name, or a prefix such as balanced); with --out, merged into the CSV there")
     p.add_argument("--out", type=Path, default=None)
     a = p.parse_args()
+    keep = lambda name: a.variants is None or any(name == v or name.startswith(v + "_x") for v in a.variants)
     w = torch.nn.Parameter(torch.zeros(2))                 # pay torch's first-optimizer-step import before timing
     opt = torch.optim.Adam([w]); (w ** 2).sum().backward(); opt.step()
     rows = []
@@ -61,6 +64,8 @@ def main():
             for rule in a.rules:
                 for seed in a.seeds:
                     for name, v in variants(k, base["max_epochs"], rule).items():
+                        if not keep(name):
+                            continue
                         est = TRBM(k, n_hidden=500 // k, assign=rule, **{**base, **v}, random_state=seed)
                         t0 = time.perf_counter()
                         est.fit(data["X_train_bin"])
@@ -72,6 +77,13 @@ def main():
                                    log_z_sd=float(est.model_.log_z_std.max()))
                         rows.append(row)
                         print({c: (round(x, 3) if isinstance(x, float) else x) for c, x in row.items()}, flush=True)
+    if a.out is not None and a.variants is not None and a.out.exists():   # merge: the other variants' rows stay
+        key = lambda r: (r["protocol"], r["subset"], r["rule"], r["variant"], int(r["seed"]))
+        new = {key(r) for r in rows}
+        with open(a.out) as f:
+            old = [{c: (v if c in ("protocol", "subset", "rule", "variant") else float(v)) for c, v in r.items()}
+                   for r in csv.DictReader(f)]
+        rows = [r for r in old if key(r) not in new] + rows
     print("\nprotocol subset rule variant: ACC | held-out LL | seconds (mean ± sd over seeds)")
     groups = {}
     for r in rows:

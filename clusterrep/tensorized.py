@@ -310,8 +310,9 @@ def cluster_minibatches(labels: torch.Tensor, batch_size: int | None, generator:
     """One epoch of cluster-homogeneous mini-batches (each batch from one cluster, by `labels`), in random order.
     `balanced=False`: each cluster's points shuffled and cut into `batch_size` chunks (None: one batch per cluster), so
     every point appears once and cluster j takes ceil(n_j / B) steps. `balanced=True`: every non-empty cluster takes
-    the same number of steps, ceil(n / (k B)) with k the non-empty clusters (about n / B in all, as mixed batches), each
-    of B of its points: a small cluster's points are cycled through in fresh random orders, a large one's are subsampled.
+    the same number of steps s = ceil(n / (k B)) with k the non-empty clusters (about n / B in all, as mixed batches),
+    each of b = ceil(n / (k s)) <= B of its points, so an epoch still covers about n points: a small cluster's points
+    are cycled through in fresh random orders, a large one's are subsampled.
     A step on such a batch reaches only its cluster's parameters (and the shared ones)."""
     labels = labels.cpu()
     order = torch.randperm(len(labels), generator=generator) if shuffle else torch.arange(len(labels))
@@ -320,13 +321,15 @@ def cluster_minibatches(labels: torch.Tensor, batch_size: int | None, generator:
     if balanced:
         B = int(batch_size) if batch_size else max(len(grp) for grp in groups)
         steps = -(-len(labels) // (len(groups) * B))
+        B = -(-len(labels) // (len(groups) * steps))                  # <= batch_size: about n points per epoch
         def cycled(grp):
             need = steps * B
             laps = [grp] + [grp[torch.randperm(len(grp), generator=generator)] if shuffle else grp
                             for _ in range(-(-need // len(grp)) - 1)]
             return torch.cat(laps)[:need]
         groups = [cycled(grp) for grp in groups]
-    chunks = [c for grp in groups for c in grp.split(int(batch_size) if batch_size else len(grp))]
+    size = B if balanced else (int(batch_size) if batch_size else None)
+    chunks = [c for grp in groups for c in grp.split(size or len(grp))]
     if shuffle:
         chunks = [chunks[i] for i in torch.randperm(len(chunks), generator=generator).tolist()]
     return chunks
