@@ -393,6 +393,11 @@ def polish(params, X: torch.Tensor, S: Assignments, cluster_losses: Callable, *,
         p.grad = None
     return dict(evals=evals, rounds=rounds, before=before, after=after)
 
+def _covers(L: torch.Tensor, subsets: torch.Tensor, max_values: int = 2 ** 24) -> torch.Tensor:
+    "mean_i min_{j in J} L_ij for every row J of `subsets` (s, k): batched products over chunks of at most `max_values`."
+    chunk = max(1, max_values // (len(L) * subsets.shape[1]))
+    return torch.cat([L[:, J].min(-1).values.mean(0) for J in subsets.split(chunk)])
+
 def best_cluster_subset(L: torch.Tensor, k: int, max_subsets: int = 20000) -> list[int]:
     """The k of the m >= k columns of L (n, m) whose per-point minimum has the lowest mean, mean_i min_{j in J} L_ij:
     every subset when there are at most `max_subsets` of them, else greedy backward elimination (repeatedly drop the
@@ -400,13 +405,15 @@ def best_cluster_subset(L: torch.Tensor, k: int, max_subsets: int = 20000) -> li
     m = L.shape[1]
     if not 1 <= k <= m:
         raise ValueError(f"k must be in [1, {m}] (the number of columns), got {k!r}")
-    cover = lambda cols: float(L[:, list(cols)].min(1).values.mean())
     if math.comb(m, k) <= max_subsets:
-        return list(min(itertools.combinations(range(m), k), key=cover))
-    keep = list(range(m))
-    while len(keep) > k:
-        keep.pop(int(np.argmin([cover([c for c in keep if c != j]) for j in keep])))
-    return keep
+        subsets = torch.tensor(list(itertools.combinations(range(m), k)), device=L.device)
+        return subsets[int(_covers(L, subsets).argmin())].tolist()
+    keep = torch.arange(m, device=L.device)
+    while len(keep) > k:   # every candidate removal at once: row j of `drop_one` is `keep` without its j-th column
+        r = len(keep)
+        drop_one = keep.expand(r, r)[~torch.eye(r, dtype=torch.bool, device=L.device)].view(r, r - 1)
+        keep = drop_one[int(_covers(L, drop_one).argmin())]
+    return keep.tolist()
 
 def select_clusters(model: nn.Module, keep) -> nn.Module:
     """Keep only clusters `keep` (in that order) of every `ClusterLinear` in `model`, in place; a `n_clusters`
