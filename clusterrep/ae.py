@@ -126,6 +126,7 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
     clusters, then the best k of them, polished), 'both' (each restart runs both and keeps the lower objective), or
     'auto' (the default: 'both' for TAE/PTAE with polish > 0, else 'direct'); see `ClusterSpecificEstimator._fit_once`."""
     _polishable = True   # the loss is deterministic: `polish` can converge the networks
+    _prunable = True     # `select_clusters` cuts the ClusterLinear layers: search='prune' works
 
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = 1, lam: float = 0.1,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,

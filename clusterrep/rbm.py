@@ -119,6 +119,20 @@ class ClusterRBMNet(nn.Module):
             return None
         return int(g.labels[0])
 
+    @torch.no_grad()
+    def select_clusters(self, keep, n_chains: int | None = None) -> "ClusterRBMNet":
+        """Keep only clusters `keep` (in that order), in place: W, b, log Z and the persistent chains (cycled to
+        `n_chains` per cluster when given). The shared visible bias a is untouched."""
+        idx = torch.as_tensor(list(keep), dtype=torch.long, device=self.W.device)
+        self.W = nn.Parameter(self.W.detach()[idx].clone())
+        self.b = nn.Parameter(self.b.detach()[idx].clone())
+        chains = self.chains[idx]
+        if n_chains is not None and chains.shape[1] and n_chains != chains.shape[1]:
+            chains = chains[:, torch.arange(n_chains, device=chains.device) % chains.shape[1]]
+        self.chains, self.log_z, self.log_z_std = chains.clone(), self.log_z[idx].clone(), self.log_z_std[idx].clone()
+        self.n_clusters, self.cluster_views = len(idx), None
+        return self
+
     # --- every point under every cluster -------------------------------------------------------
     def hidden_pre_all(self, v: torch.Tensor) -> torch.Tensor:
         "vW_j + b_j for every point and cluster: (n, d) -> (n, k, m) in one product."
@@ -278,12 +292,13 @@ def _check_int(value, name: str, minimum: int = 1) -> int:
 class _ClusterRBM(ClusterSpecificEstimator):
     "RBM/TRBM on the meta-algorithm: stacked Bernoulli RBMs, CD-k or PCD for fixed S, assignment by reconstruction or AIS likelihood."
     _input_ndim = (2, 3, 4)
+    _prunable = True   # `select_clusters` cuts the stacked W, b: search='prune' works (finishing with a second alternation)
 
     def __init__(self, n_clusters: int = 2, n_hidden: int = 500, cd_steps: int = 1, persistent: bool = False,
                  n_chains: int | None = None, assign: str = "reconstruction", init_std: float = 0.01,
                  init: str = "kmeans++", visible_init: str = "zero", n_ais_betas: int = 500, n_ais_chains: int = 32, n_init: int = 1, max_epochs: int = 15,
                  batch_size: int | None = 64, lr: float = 1e-3, patience: int | None = None, batching: str = "balanced",
-                 random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
+                 search: str = "auto", random_state=None, device: str = "cpu", n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
                          patience=patience, random_state=random_state, device=device, n_jobs=n_jobs, verbose=verbose)
         self.n_hidden, self.cd_steps, self.persistent, self.n_chains = n_hidden, cd_steps, persistent, n_chains
@@ -291,6 +306,7 @@ class _ClusterRBM(ClusterSpecificEstimator):
         self.init = init   # 'kmeans++' (the seeding alone, paper 1) or 'kmeans' (+ k-means iterations): read by the base
         self.visible_init = visible_init
         self.batching = batching
+        self.search = search   # read by the base: 'auto' = 'both' for TRBM (see `ClusterSpecificEstimator._search`)
 
     # --- validation ---------------------------------------------------------------------------
     def _check_params(self, n_samples: int) -> None:
@@ -364,6 +380,10 @@ class _ClusterRBM(ClusterSpecificEstimator):
             return None
         balanced = self.batching == "balanced"
         return lambda n, batch_size, generator: cluster_minibatches(S.labels, batch_size, generator, balanced=balanced)
+
+    def _select_clusters(self, model, keep):
+        "Clusters `keep` of the stacked RBMs, with as many persistent chains per cluster as a k-cluster fit has."
+        return model.select_clusters(keep, self._n_persistent() or None)
 
     def _train_parameters(self, model):
         "With cluster batches, the per-cluster leaves: Adam then updates only the batch's cluster (and a) each step."
@@ -511,7 +531,9 @@ class _ClusterRBM(ClusterSpecificEstimator):
 class TRBM(_ClusterRBM):
     """Cluster-specific RBM (paper 1, section VI): per-cluster weights W_j and hidden biases b_j (n_hidden units each),
     a shared visible bias a; S by the meta-algorithm (k-means++ start, CD-k/PCD steps for fixed S on each point's own
-    cluster, Lloyd steps), assignment by reconstruction error or by AIS log-likelihood. Inputs are not centred."""
+    cluster, Lloyd steps), assignment by reconstruction error or by AIS log-likelihood. Inputs are not centred.
+    `search`: 'direct' (paper 1's alternation), 'prune' (2k clusters, the best k of them, a second alternation),
+    'both' (each restart runs both and keeps the lower objective), 'auto' (the default: 'both')."""
 
 class RBM(_ClusterRBM):
     "Standard Bernoulli RBM with the same training (one cluster); `labels_` by k-means on the hidden probabilities."

@@ -446,10 +446,12 @@ class ClusterSpecificEstimator(DeepClusterer):
     `_assigned_losses(model, X, labels, centers) -> (n,)` (training then evaluates only the assigned path and the
     Lloyd step makes a fresh pass, `_lloyd_losses`), `_eval_losses` (deterministic losses for eq. (2) and the restart
     loss), `_prepare` (array -> tensor), `_run_state` / `_load_state` (extra fitted state); `_polishable = True` and a
-    `polish` parameter when the loss is deterministic (then `polish` converges the network after the alternation)."""
+    `polish` parameter when the loss is deterministic (then `polish` converges the network after the alternation);
+    `_prunable = True` and a `search` parameter when `_select_clusters` can cut the network (then 'prune' can search S)."""
     _tensorized = True   # False: the plain model, one "cluster" centred at the data mean
     _eval_batch_size = 4096
     _polishable = False  # True: the loss is deterministic and differentiable, so `polish` may converge the network
+    _prunable = False    # True: `_select_clusters` can cut the network to some of its clusters, so search='prune' works
 
     # --- what a model supplies ------------------------------------------------------------
     def _build(self, generator: torch.Generator) -> nn.Module:
@@ -513,22 +515,33 @@ class ClusterSpecificEstimator(DeepClusterer):
 
     def _search(self) -> str:
         """How a restart searches S: the estimator's `search` parameter where it has one, else 'direct'. 'prune' and
-        'both' need a tensorized model whose loss `polish` can converge (`_polishable`); 'auto' is 'both' for such a
-        model with a `polish` budget and 'direct' otherwise (so `polish=0` stays paper 1's plain scheme)."""
+        'both' need a tensorized model whose clusters can be selected (`_prunable`); 'auto' is 'both' for such a model,
+        except 'direct' for a polishable one with `polish=0` (which stays paper 1's plain scheme)."""
         search = getattr(self, "search", "direct")
         if search not in SEARCHES:
             raise ValueError(f"search must be one of {SEARCHES}, got {search!r}")
-        prunable = self._tensorized and self._polishable
+        prunable = self._tensorized and self._prunable
         if search == "auto":
-            return "both" if prunable and self._polish_evals() > 0 else "direct"
+            plain = self._polishable and self._polish_evals() == 0
+            return "both" if prunable and not plain else "direct"
         if search != "direct" and not prunable:
-            raise ValueError(f"search={search!r} needs a cluster-specific model with a deterministic loss; "
+            raise ValueError(f"search={search!r} needs a cluster-specific model whose clusters can be selected; "
                              f"{type(self).__name__} supports only search='direct'")
         return search
 
     def _progress_epochs(self) -> int:
-        "Epochs one restart may show on the progress bar: its alternation's, twice with search='both' (two alternations)."
-        return int(self.max_epochs) * (2 if self._search() == "both" else 1)
+        """Epochs one restart may show on the progress bar: one alternation for 'direct', one for 'prune' (two when the
+        model finishes with a second alternation instead of `polish`), their sum for 'both'."""
+        E, search = int(self.max_epochs), self._search()
+        prune = E + (0 if self._polishable else self._finish_epochs())
+        return {"direct": E, "prune": prune, "both": E + prune}[search]
+
+    def _finish_epochs(self) -> int:
+        """Epochs of the alternation that finishes a pruned search for a model `polish` cannot converge: ceil(max_epochs / 2).
+        With cluster-homogeneous batches every cluster takes the same number of steps, so each of the over-segmented
+        run's 2k networks took about half the steps a k-cluster run gives each network; half the epochs more with the
+        k kept ones bring each to the direct search's count, and 'both' compares the two partitions at equal training."""
+        return -(-int(self.max_epochs) // 2)
 
     def _n_models(self) -> int:
         if not self._tensorized:
@@ -585,14 +598,17 @@ class ClusterSpecificEstimator(DeepClusterer):
             self.kmeans_centers_ = np.asarray(state["kmeans_centers"])
 
     # --- one restart ----------------------------------------------------------------------
-    def _alternate(self, Xt: torch.Tensor, g: torch.Generator, polished: bool = True) -> tuple:
-        """The alternation from the k-means++ start with `_n_models()` clusters, then (`polished`) `polish` where the
-        loss allows: (model, S, per-epoch history, polish record)."""
-        model = self._build(g)
-        S = self._initial_assignments(Xt, g)
+    def _alternate(self, Xt: torch.Tensor, g: torch.Generator, polished: bool = True, start: tuple | None = None,
+                   max_epochs: int | None = None) -> tuple:
+        """The alternation (`max_epochs`, default the estimator's) from the k-means++ start with `_n_models()` clusters
+        (or from `start` = (model, S)), then (`polished`) `polish` where the loss allows: (model, S, per-epoch history,
+        polish record)."""
+        model, S = start if start is not None else (self._build(g), self._initial_assignments(Xt, g))
         model.train()
         batches = self._minibatches(S)
         batch_kw = {} if batches is None else dict(batches=batches)
+        if max_epochs is not None:
+            batch_kw["max_epochs"] = max_epochs
         train = lambda batch_loss, on_epoch_end: self._train(self._train_parameters(model), batch_loss, len(Xt), g,
                                                              on_epoch_end=on_epoch_end, **batch_kw)
         assigned = None if self._assigned_losses is None else (
@@ -621,9 +637,10 @@ class ClusterSpecificEstimator(DeepClusterer):
         """Over-segment, then prune: the alternation with 2k clusters (k-means++ seeds 2k centres, so a structure that k
         centres would cut across, e.g. lines through one point, falls into pieces that each lie on one structure), then
         the k of the 2k cluster networks that explain the data best together (`best_cluster_subset` of their losses),
-        S = each point's best of them, and `polish` (L-BFGS with S fixed, Lloyd steps) from there. The 2k networks are
-        not polished: they only choose the partition (polishing them too gained nothing in `benchmarks/search_check.py`
-        with search='both': 8 stuck rows of 72 with, 7 without, at 1.17 times the fit time)."""
+        S = each point's best of them, and `polish` (L-BFGS with S fixed, Lloyd steps) from there; a model that cannot be
+        polished runs a second alternation of `_finish_epochs()` epochs from there instead. The 2k networks are not polished:
+        they only choose the partition (polishing them too gained nothing in `benchmarks/search_check.py` with
+        search='both': 8 stuck rows of 72 with, 7 without, at 1.17 times the fit time)."""
         k = self._n_models()
         token = _OVERSEGMENTED.set(min(2 * k, len(Xt)))   # per thread: restarts in threads do not see each other's
         try:
@@ -634,7 +651,10 @@ class ClusterSpecificEstimator(DeepClusterer):
         keep = best_cluster_subset(L, k)
         model = self._select_clusters(model, keep)
         S = Assignments(L[:, keep].argmin(1), S.centers[keep].clone(), S.n_reseeded)
-        return model, S, history, self._polish(model, Xt, S)
+        if self._polishable:
+            return model, S, history, self._polish(model, Xt, S)
+        model, S, more, _ = self._alternate(Xt, g, polished=False, start=(model, S), max_epochs=self._finish_epochs())
+        return model, S, history + more, None
 
     def _fit_once(self, X: np.ndarray, seed: int) -> RunResult:
         """One restart: `_alternate` ('direct', paper 1's scheme), `_alternate_pruned` ('prune'), or both from the same
