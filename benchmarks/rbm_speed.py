@@ -8,7 +8,8 @@ Measures, side by side in one process (runs alternate, medians over --repeats):
   * the split of one step into CD loss forward+backward and the Adam update (why the ratio is what it is);
   * the Lloyd step's pass (every cluster's reconstruction of every point, `_eval_losses`) against its floor,
     k times the RBM's pass;
-  * whole fits (`fit`, 15 epochs, the paper's Fig. 5 training) of TRBM against RBM.
+  * whole fits (`fit`, 15 epochs, the paper's Fig. 5 training) of TRBM against RBM: TRBM with paper 1's direct search
+    (`search="direct"`, balanced and mixed batches) and with the default search (`'both'`: direct and pruned).
 
     OMP_NUM_THREADS=1 python benchmarks/rbm_speed.py --k 2 10 --out benchmarks/results/rbm_speed.csv
 
@@ -128,8 +129,8 @@ def main():
     for k in a.k:
         X = mnist(k, a.n_per_class)
         common = dict(n_hidden=a.hidden, batch_size=64, lr=1e-3, random_state=0)
-        make = {"rbm": lambda: RBM(k, **common), "trbm": lambda: TRBM(k, **common),             # batching="balanced"
-                "trbm_mixed": lambda: TRBM(k, batching="mixed", **common)}
+        make = {"rbm": lambda: RBM(k, **common), "trbm": lambda: TRBM(k, search="direct", **common),   # balanced batches
+                "trbm_mixed": lambda: TRBM(k, batching="mixed", search="direct", **common)}
         ep = {m: [] for m in make}; pad = {}
         for _ in range(a.repeats):                       # alternate the two models
             for m in make:
@@ -140,10 +141,11 @@ def main():
         for _ in range(a.repeats):
             for m in ll:
                 ll[m].append(lloyd_seconds(make[m](), X, 1))
-        fits = {m: [] for m in make}
+        fit_make = {**make, "trbm_both": lambda: TRBM(k, **common)}   # the default search='auto' ('both')
+        fits = {m: [] for m in fit_make}
         for _ in range(max(1, a.repeats - 1)):
-            for m in make:
-                fits[m].append(fit_seconds(make[m]().set_params(max_epochs=a.fit_epochs), X))
+            for m in fit_make:
+                fits[m].append(fit_seconds(fit_make[m]().set_params(max_epochs=a.fit_epochs), X))
         med = lambda v: statistics.median(v)
         row = dict(k=k, n=len(X), hidden_per_cluster=a.hidden, threads=torch.get_num_threads(),
                    rbm_epoch_s=med(ep["rbm"]), trbm_epoch_s=med(ep["trbm"]), epoch_ratio=med(ep["trbm"]) / med(ep["rbm"]),
@@ -155,7 +157,8 @@ def main():
                    rbm_lloyd_s=med(ll["rbm"]), trbm_lloyd_s=med(ll["trbm"]),
                    lloyd_vs_floor=med(ll["trbm"]) / (k * med(ll["rbm"])),
                    rbm_fit_s=med(fits["rbm"]), trbm_fit_s=med(fits["trbm"]), fit_ratio=med(fits["trbm"]) / med(fits["rbm"]),
-                   trbm_mixed_fit_s=med(fits["trbm_mixed"]), mixed_fit_ratio=med(fits["trbm_mixed"]) / med(fits["rbm"]))
+                   trbm_mixed_fit_s=med(fits["trbm_mixed"]), mixed_fit_ratio=med(fits["trbm_mixed"]) / med(fits["rbm"]),
+                   trbm_both_fit_s=med(fits["trbm_both"]), both_fit_ratio=med(fits["trbm_both"]) / med(fits["rbm"]))
         rows.append(row)
         print({c: (round(v, 4) if isinstance(v, float) else v) for c, v in row.items()}, flush=True)
     if a.out is not None:   # atomically: an interrupted run leaves the previous CSV
