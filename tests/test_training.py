@@ -71,7 +71,8 @@ def test_restarts_in_processes_match_sequential(capsys):
     capsys.readouterr()
     par = SoftKMeans(**kw, n_jobs=2, verbose=True).fit(X)
     err = capsys.readouterr().err
-    assert "60/60" in err and "restart=4/4" in err and err.count("SoftKMeans: 100%") == 1, err
+    # one bar: it starts once (tqdm may draw its final 100 % state twice, at the last update and at close, by timing)
+    assert "60/60" in err and "restart=4/4" in err and err.count("SoftKMeans:   0%") == 1, err
     assert par.restarts_ == seq.restarts_
     np.testing.assert_array_equal(par.cluster_centers_, seq.cluster_centers_)
     assert seq.loss_ == min(r["loss"] for r in seq.restarts_)
@@ -133,7 +134,7 @@ def test_progress_bar_switch(capsys):
     SoftKMeans(2, n_init=2, random_state=0, max_epochs=3, verbose=True).fit(X)
     loud = capsys.readouterr()
     assert loud.out == ""
-    assert loud.err.count("SoftKMeans: 100%") == 1 and "6/6" in loud.err and "restart=2/2" in loud.err
+    assert loud.err.count("SoftKMeans:   0%") == 1 and "6/6" in loud.err and "restart=2/2" in loud.err
 
 
 def test_checkpoint_roundtrip_and_dropped_params(tmp_path):
