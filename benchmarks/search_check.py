@@ -19,6 +19,10 @@ Labels only evaluate; nothing is selected by them. `--param name=value` override
 
     OMP_NUM_THREADS=1 python benchmarks/search_check.py --reps 3
     OMP_NUM_THREADS=1 python benchmarks/search_check.py --reps 3 --param polish=0
+    OMP_NUM_THREADS=1 python benchmarks/search_check.py --reps 3 --seed-offset 100 --oversegment 4
+
+(`--seed-offset` refits with other estimator seeds on the same data, an independent trial of the search;
+`--oversegment` changes how many times k clusters `search='prune'` starts from.)
 
 It prints one markdown table (and writes it as CSV with `--csv`); the last line gives the number of stuck rows, the
 mean ARI and the total fit time of the "found" fits.
@@ -42,7 +46,7 @@ from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
 from clusterrep.ae import make_autoencoder  # noqa: E402
 from clusterrep.data import load_dataset, make_gaussian_clusters  # noqa: E402
-from clusterrep.tensorized import objective_at_partition  # noqa: E402
+from clusterrep.tensorized import ClusterSpecificEstimator, objective_at_partition  # noqa: E402
 
 
 def _line_cov(angle_deg: float, along: float = 10.0, across: float = 0.05) -> np.ndarray:
@@ -107,10 +111,13 @@ def generative_objective(name, model, rep, X, y, params, gen_init, gen_epochs, g
     return cache[key]
 
 
+SEED_OFFSET = 0   # `--seed-offset`: the estimators' seed is rep + offset (the data stay those of seed rep)
+
+
 def fit(model, k, rep, params, X, y):
     "Fit and time one estimator; its objective (loss_), ARI and seconds."
     t0 = time.perf_counter()
-    est = make_autoencoder(model, k, random_state=rep, **params).fit(X)
+    est = make_autoencoder(model, k, random_state=rep + SEED_OFFSET, **params).fit(X)
     return float(est.loss_), adjusted_rand_score(y, est.labels_), time.perf_counter() - t0
 
 
@@ -149,8 +156,16 @@ def main(argv=None):
                     help="estimator parameter of the 'found' fits (repeatable)")
     ap.add_argument("--baseline", action="append", default=None, metavar="NAME=VALUE",
                     help="what the baseline fits change (repeatable; default polish=0: paper 1's plain alternation)")
+    ap.add_argument("--seed-offset", type=int, default=0,
+                    help="estimator seeds rep + offset on the same data: independent search trials, same generative objectives")
+    ap.add_argument("--oversegment", type=int, default=None,
+                    help="search='prune' over-segments into this many times k clusters (default: the library's, 2)")
     ap.add_argument("--csv", type=Path, default=None)
     args = ap.parse_args(argv)
+    global SEED_OFFSET
+    SEED_OFFSET = args.seed_offset
+    if args.oversegment is not None:
+        ClusterSpecificEstimator._oversegment = args.oversegment
     params, baseline = parse_params(ap, args.param), parse_params(ap, args.baseline or ["polish=0"])
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     t0 = time.perf_counter()

@@ -452,6 +452,7 @@ class ClusterSpecificEstimator(DeepClusterer):
     _eval_batch_size = 4096
     _polishable = False  # True: the loss is deterministic and differentiable, so `polish` may converge the network
     _prunable = False    # True: `_select_clusters` can cut the network to some of its clusters, so search='prune' works
+    _oversegment = 2     # search='prune' over-segments into this many times k clusters (4 measured no better; see BENCHMARKS)
 
     # --- what a model supplies ------------------------------------------------------------
     def _build(self, generator: torch.Generator) -> nn.Module:
@@ -642,7 +643,7 @@ class ClusterSpecificEstimator(DeepClusterer):
         they only choose the partition (polishing them too gained nothing in `benchmarks/search_check.py` with
         search='both': 8 stuck rows of 72 with, 7 without, at 1.17 times the fit time)."""
         k = self._n_models()
-        token = _OVERSEGMENTED.set(min(2 * k, len(Xt)))   # per thread: restarts in threads do not see each other's
+        token = _OVERSEGMENTED.set(min(self._oversegment * k, len(Xt)))   # per thread: threaded restarts don't share it
         try:
             model, S, history, _ = self._alternate(Xt, g, polished=False)
         finally:
