@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from clusterrep.data import atomic_write
 from clusterrep.metrics import cluster_acc
 from clusterrep.paper1_rbm import PAPER_TRAINING, RBM_PROTOCOLS, RBM_SUBSETS, load_rbm_subset
 from clusterrep.rbm import TRBM
+from results_io import write_rows
 
 
 def variants(k: int, epochs: int, rule: str) -> dict:
@@ -92,10 +92,8 @@ def main():
     ms = lambda rs, c: f"{statistics.mean(r[c] for r in rs):.3f} ± {statistics.pstdev(r[c] for r in rs):.3f}"
     for key, rs in groups.items():
         print(" ".join(key), "|", ms(rs, "acc"), "|", ms(rs, "test_ll"), "|", ms(rs, "seconds"))
-    if a.out is not None:   # atomically: an interrupted run leaves the previous CSV
-        with atomic_write(a.out, "w", newline="") as f:
-            out = csv.DictWriter(f, fieldnames=list(rows[0]))
-            out.writeheader(); out.writerows(rows)
+    if a.out is not None:
+        write_rows(a.out, rows)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,15 @@ Prints one line per protocol and seed: objective and ACC of each search, and the
 trained as long as the direct run (`--digits-epochs` to change it; 0 skips it).
 """
 import argparse
-import csv
 import time
 import warnings
 from pathlib import Path
 
-from clusterrep.data import atomic_write
 from clusterrep.metrics import cluster_acc
 from clusterrep.paper1_rbm import PAPER_TRAINING, RBM_PROTOCOLS, RBM_SUBSETS, load_rbm_subset
 from clusterrep.rbm import TRBM
 from clusterrep.tensorized import objective_at_partition
+from results_io import print_row, write_rows
 
 
 def main():
@@ -51,11 +50,9 @@ def main():
                 row["digits_objective"] = objective_at_partition(ref, X, y)["fixed"]
                 row["digits_epochs"] = epochs
             rows.append(row)
-            print({c: (round(v, 3) if isinstance(v, float) else v) for c, v in row.items()}, flush=True)
-    if a.out is not None:   # atomically: an interrupted run leaves the previous CSV
-        with atomic_write(a.out, "w", newline="") as f:
-            out = csv.DictWriter(f, fieldnames=list(rows[0]))
-            out.writeheader(); out.writerows(rows)
+            print_row(row, 3)
+    if a.out is not None:
+        write_rows(a.out, rows)
 
 
 if __name__ == "__main__":

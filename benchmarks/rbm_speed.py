@@ -17,7 +17,6 @@ Prints one dict per measurement (k, what was timed, RBM and TRBM medians, their 
 Lloyd pass against its floor) and writes them to `--out` as CSV.
 """
 import argparse
-import csv
 import os
 import statistics
 import time
@@ -26,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from clusterrep.data import atomic_write, load_dataset
+from clusterrep.data import load_dataset
 from clusterrep.rbm import RBM, TRBM
 from clusterrep.training import make_generators, minibatches
+from results_io import print_row, write_rows
 
 
 def mnist(k: int, n_per_class: int) -> np.ndarray:
@@ -160,11 +160,9 @@ def main():
                    trbm_mixed_fit_s=med(fits["trbm_mixed"]), mixed_fit_ratio=med(fits["trbm_mixed"]) / med(fits["rbm"]),
                    trbm_both_fit_s=med(fits["trbm_both"]), both_fit_ratio=med(fits["trbm_both"]) / med(fits["rbm"]))
         rows.append(row)
-        print({c: (round(v, 4) if isinstance(v, float) else v) for c, v in row.items()}, flush=True)
-    if a.out is not None:   # atomically: an interrupted run leaves the previous CSV
-        with atomic_write(a.out, "w", newline="") as f:
-            out = csv.DictWriter(f, fieldnames=list(rows[0]))
-            out.writeheader(); out.writerows(rows)
+        print_row(row, 4)
+    if a.out is not None:
+        write_rows(a.out, rows)
 
 
 if __name__ == "__main__":
