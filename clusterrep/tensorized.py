@@ -517,14 +517,15 @@ class ClusterSpecificEstimator(DeepClusterer):
     def _search(self) -> str:
         """How a restart searches S: the estimator's `search` parameter where it has one, else 'direct'. 'prune' and
         'both' need a tensorized model whose clusters can be selected (`_prunable`); 'auto' is 'both' for such a model,
-        except 'direct' for a polishable one with `polish=0` (which stays paper 1's plain scheme)."""
+        except 'direct' for a polishable one with `polish=0` (which stays paper 1's plain scheme) and for one cluster
+        (there is no partition to search)."""
         search = getattr(self, "search", "direct")
         if search not in SEARCHES:
             raise ValueError(f"search must be one of {SEARCHES}, got {search!r}")
         prunable = self._tensorized and self._prunable
         if search == "auto":
             plain = self._polishable and self._polish_evals() == 0
-            return "both" if prunable and not plain else "direct"
+            return "both" if prunable and not plain and self.n_clusters > 1 else "direct"
         if search != "direct" and not prunable:
             raise ValueError(f"search={search!r} needs a cluster-specific model whose clusters can be selected; "
                              f"{type(self).__name__} supports only search='direct'")
