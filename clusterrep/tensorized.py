@@ -532,8 +532,8 @@ class ClusterSpecificEstimator(DeepClusterer):
         return search
 
     def _progress_epochs(self) -> int:
-        """Epochs one restart may show on the progress bar: one alternation for 'direct', one for 'prune' (two when the
-        model finishes with a second alternation instead of `polish`), their sum for 'both'."""
+        """Epochs one restart may show on the progress bar: one alternation for 'direct', one for 'prune' (plus
+        `_finish_epochs()` when the model finishes with a second alternation instead of `polish`), their sum for 'both'."""
         E, search = int(self.max_epochs), self._search()
         prune = E + (0 if self._polishable else self._finish_epochs())
         return {"direct": E, "prune": prune, "both": E + prune}[search]
