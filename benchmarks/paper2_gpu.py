@@ -26,6 +26,13 @@ minutes) and the summary beside paper 2's Table II; $OUT receives `paper2_gpu.cs
 unfinished restarts' checkpoints). Before the next call, unpack both into runs/paper2_gpu:
 
     mkdir -p runs/paper2_gpu && cp FILES_AT/paper2_gpu.csv runs/paper2_gpu/ && tar -xf FILES_AT/paper2_gpu_state.tar -C runs/paper2_gpu
+
+Without a GPU the same protocol runs on the CPU in the background, one restart at a time on one core (≈ 0.1 s per DDC
+step, ≈ 90 min per DDC restart), and resumes across sessions from its own folder (runs/ is git-ignored, so the
+checkpoints stay on the machine):
+
+    OMP_NUM_THREADS=1 CLUSTERREP_DATA=../shared/data nohup python benchmarks/paper2_gpu.py --device cpu --methods ddc dtkc \
+        --budget 9000 --state runs/paper2_cpu > runs/paper2_cpu/log.txt 2>&1 &
 """
 import argparse
 import copy
