@@ -14,9 +14,10 @@ at 5 + 5 and 2 + 2 epochs by default on a 2-core machine shared with other jobs,
 What runs: for every data set (iris; USPS, all 9298 images; the MNIST test split, 10000 images; pixels in [0, 1],
 iris raw) and seed, each library's DEC and IDEC in two settings:
 - `matched`: autoencoder d-500-500-2000-10 with ReLU, per-element MSE, Adam 1e-3 in both phases, batch 256,
-  k-means++ with n_init 20 on the embedding, alpha 1, IDEC weight 0.1, the same epoch budget (iris 100 + 150);
+  k-means++ with n_init 20 on the embedding, alpha 1, IDEC weight 0.1, P per mini-batch, the same epoch budget
+  (iris 100 + 150);
 - `defaults`: each library's constructor defaults (clusterrep: 100 + at most 150 epochs, LeakyReLU, self-training lr 1e-4, target P
-  from the whole data set every epoch, stop when < 0.1 % of labels change; ClustPy: 100 + 150 epochs, LeakyReLU,
+  per mini-batch for DEC and from the whole data set every epoch for IDEC, stop when < 0.1 % of labels change; ClustPy: 100 + 150 epochs, LeakyReLU,
   per-sample summed squared error, clustering lr 1e-4, P per mini-batch, k-means with sklearn's default n_init),
   except the epoch caps above.
 Within one library, seed and pretraining configuration the autoencoder is pretrained once and DEC and IDEC start from
@@ -90,7 +91,7 @@ def _worker_clusterrep(X, k, seed, jobs):
                               time.perf_counter() - t)
         ae, t_pre = cache[act, pe]
         cls = DEC if job["model"] == "DEC" else IDEC
-        kw = dict(lr=1e-3) if job["setting"] == "matched" else {}
+        kw = dict(lr=1e-3, target="batch") if job["setting"] == "matched" else {}   # ClustPy: P per mini-batch
         t = time.perf_counter()
         m = cls(k, max_epochs=ce, random_state=seed, autoencoder=ae, verbose=False, **kw).fit(X)
         dt = time.perf_counter() - t
