@@ -215,6 +215,7 @@ def welch_interval(a: list[float], b: list[float]) -> tuple[float, float]:
     import numpy as np
     from scipy import stats
     a, b = np.asarray(a, float), np.asarray(b, float)
+    if min(len(a), len(b)) < 2: return float(a.mean() - b.mean()), float("nan")   # no spread from one seed
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     if va + vb == 0: return float(a.mean() - b.mean()), 0.0
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))

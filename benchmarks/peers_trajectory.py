@@ -151,17 +151,21 @@ def gradient_difference(X, ae, km) -> float:
     return max(float((a - b).abs().max() / b.abs().max()) for a, b in zip(grads(ours), grads(theirs)))
 
 
+class _GotStart(Exception):
+    "Stops ClustPy's DEC once its initialization is drawn."
+
+
 def clustpy_own_start(X, y, ae, seed):
     "The start ClustPy's DEC(random_state=seed) draws on this embedding (its default: one k-means++ run)."
     import clustpy.deep.dec as cpdec
     init = cpdec.get_default_deep_clustering_initialization
     seen = {}
     def spy(*a, **kw):
-        out = init(*a, **kw); seen.update(Z=out[5], labels=out[7], centers=out[8]); raise StopIteration
+        out = init(*a, **kw); seen.update(Z=out[5], labels=out[7], centers=out[8]); raise _GotStart
     cpdec.get_default_deep_clustering_initialization = spy
     try:
         cpdec.DEC(len(np.unique(y)), random_state=seed, device="cpu", neural_network=clustpy_network(ae)).fit(X)
-    except StopIteration:
+    except _GotStart:
         pass
     finally:
         cpdec.get_default_deep_clustering_initialization = init
