@@ -22,7 +22,9 @@ Labels only evaluate; nothing is selected by them. `--param name=value` override
     OMP_NUM_THREADS=1 python benchmarks/search_check.py --reps 3 --seed-offset 100 --oversegment 4
 
 (`--seed-offset` refits with other estimator seeds on the same data, an independent trial of the search;
-`--oversegment` changes how many times k clusters `search='prune'` starts from.)
+`--oversegment` changes how many times k clusters `search='prune'` starts from; `--prune-split A B` gives its
+over-segmented run round(A * max_epochs) epochs and the finish with the k kept networks round(B * max_epochs), instead
+of the library's two thirds and one third, `ClusterSpecificEstimator._prune_epochs`.)
 
 It prints one markdown table (and writes it as CSV with `--csv`); the last line gives the number of stuck rows, the
 mean ARI and the total fit time of the "found" fits.
@@ -160,12 +162,17 @@ def main(argv=None):
                     help="estimator seeds rep + offset on the same data: independent search trials, same generative objectives")
     ap.add_argument("--oversegment", type=int, default=None,
                     help="search='prune' over-segments into this many times k clusters (default: the library's, 2)")
+    ap.add_argument("--prune-split", type=float, nargs=2, default=None, metavar=("A", "B"),
+                    help="search='prune' epochs: round(A * max_epochs) over-segmented, round(B * max_epochs) after pruning")
     ap.add_argument("--csv", type=Path, default=None)
     args = ap.parse_args(argv)
     global SEED_OFFSET
     SEED_OFFSET = args.seed_offset
     if args.oversegment is not None:
         ClusterSpecificEstimator._oversegment = args.oversegment
+    if args.prune_split is not None:
+        a, b = args.prune_split
+        ClusterSpecificEstimator._prune_epochs = lambda self: (max(1, round(a * self.max_epochs)), round(b * self.max_epochs))
     params, baseline = parse_params(ap, args.param), parse_params(ap, args.baseline or ["polish=0"])
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     t0 = time.perf_counter()

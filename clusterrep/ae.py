@@ -123,8 +123,9 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
     builds the network and gives its per-point, per-cluster loss; subclasses say which layers are cluster-specific.
     `polish`: L-BFGS evaluations that converge the networks after the Adam alternation (`tensorized.polish`; 0 = the
     paper's plain scheme). `search`: 'direct' (the alternation with k clusters from k-means++), 'prune' (with 2k
-    clusters, then the best k of them, polished), 'both' (each restart runs both and keeps the lower objective), or
-    'auto' (the default: 'both' for TAE/PTAE with polish > 0 and k > 1, else 'direct'); see `ClusterSpecificEstimator._fit_once`."""
+    clusters for two thirds of the epochs, then the best k of them for the rest, polished), 'both' (each restart runs
+    both and keeps the lower objective), or 'auto' (the default: 'prune' for TAE/PTAE with polish > 0 and k > 1, else
+    'direct'); see `ClusterSpecificEstimator._fit_once`."""
     _polishable = True   # the loss is deterministic: `polish` can converge the networks
     _prunable = True     # `select_clusters` cuts the ClusterLinear layers: search='prune' works
 

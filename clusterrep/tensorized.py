@@ -516,34 +516,45 @@ class ClusterSpecificEstimator(DeepClusterer):
 
     def _search(self) -> str:
         """How a restart searches S: the estimator's `search` parameter where it has one, else 'direct'. 'prune' and
-        'both' need a tensorized model whose clusters can be selected (`_prunable`); 'auto' is 'both' for such a model,
-        except 'direct' for a polishable one with `polish=0` (which stays paper 1's plain scheme) and for one cluster
-        (there is no partition to search)."""
+        'both' need a tensorized model whose clusters can be selected (`_prunable`). 'auto' is, for such a model with
+        more than one cluster: 'prune' where `polish` converges the networks (it reached about as few stuck partitions
+        as 'both' at half its time, `benchmarks/objective_search.md`), 'direct' there with `polish=0` (paper 1's plain
+        scheme), and 'both' where the loss cannot be polished (TRBM); 'direct' for any other model or one cluster."""
         search = getattr(self, "search", "direct")
         if search not in SEARCHES:
             raise ValueError(f"search must be one of {SEARCHES}, got {search!r}")
         prunable = self._tensorized and self._prunable
         if search == "auto":
-            plain = self._polishable and self._polish_evals() == 0
-            return "both" if prunable and not plain and self.n_clusters > 1 else "direct"
+            if not prunable or self.n_clusters == 1:
+                return "direct"
+            if self._polishable:
+                return "prune" if self._polish_evals() > 0 else "direct"
+            return "both"
         if search != "direct" and not prunable:
             raise ValueError(f"search={search!r} needs a cluster-specific model whose clusters can be selected; "
                              f"{type(self).__name__} supports only search='direct'")
         return search
 
     def _progress_epochs(self) -> int:
-        """Epochs one restart may show on the progress bar: one alternation for 'direct', one for 'prune' (plus
-        `_finish_epochs()` when the model finishes with a second alternation instead of `polish`), their sum for 'both'."""
+        """Epochs one restart may show on the progress bar: `max_epochs` for 'direct', the two alternations of
+        `_prune_epochs()` for 'prune', their sum for 'both'."""
         E, search = int(self.max_epochs), self._search()
-        prune = E + (0 if self._polishable else self._finish_epochs())
+        prune = sum(self._prune_epochs())
         return {"direct": E, "prune": prune, "both": E + prune}[search]
 
-    def _finish_epochs(self) -> int:
-        """Epochs of the alternation that finishes a pruned search for a model `polish` cannot converge: ceil(max_epochs / 2).
-        With cluster-homogeneous batches every cluster takes the same number of steps, so each of the over-segmented
-        run's 2k networks took about half the steps a k-cluster run gives each network; half the epochs more with the
-        k kept ones bring each to the direct search's count, and 'both' compares the two partitions at equal training."""
-        return -(-int(self.max_epochs) // 2)
+    def _prune_epochs(self) -> tuple[int, int]:
+        """Epochs of the pruned search's two alternations: (over-segmented run, finish with the k kept networks).
+        Where `polish` converges the networks afterwards: two thirds and one third of `max_epochs` (ceil, rest), the
+        direct search's epochs in all; the finish trains each kept network on its whole cluster before `polish`
+        (without it, MNIST-5's TAE1 fell from ARI 0.84 to 0.63; the split was chosen on `search_check.py`'s 216
+        row-trials, BENCHMARKS.md). Otherwise (max_epochs, ceil(max_epochs / 2)): with cluster-homogeneous batches each
+        of the 2k networks takes about half the steps a k-cluster run gives each network, so the half-length finish
+        brings each kept one to the direct search's count, and 'both' compares two partitions at equal training."""
+        E = int(self.max_epochs)
+        if self._polishable:
+            first = -(-2 * E // 3)
+            return first, E - first
+        return E, -(-E // 2)
 
     def _n_models(self) -> int:
         if not self._tensorized:
@@ -639,24 +650,25 @@ class ClusterSpecificEstimator(DeepClusterer):
         """Over-segment, then prune: the alternation with 2k clusters (k-means++ seeds 2k centres, so a structure that k
         centres would cut across, e.g. lines through one point, falls into pieces that each lie on one structure), then
         the k of the 2k cluster networks that explain the data best together (`best_cluster_subset` of their losses),
-        S = each point's best of them, and `polish` (L-BFGS with S fixed, Lloyd steps) from there; a model that cannot be
-        polished runs a second alternation of `_finish_epochs()` epochs from there instead. The 2k networks are not polished:
+        S = each point's best of them, a second alternation from there and, where the loss allows, `polish` (L-BFGS with
+        S fixed, Lloyd steps); `_prune_epochs()` splits the epochs between the two alternations. The 2k networks are not polished:
         they only choose the partition (polishing them too gained nothing in `benchmarks/search_check.py` with
         search='both': 8 stuck rows of 72 with, 7 without, at 1.17 times the fit time)."""
         k = self._n_models()
+        first, finish = self._prune_epochs()
         token = _OVERSEGMENTED.set(min(self._oversegment * k, len(Xt)))   # per thread: threaded restarts don't share it
         try:
-            model, S, history, _ = self._alternate(Xt, g, polished=False)
+            model, S, history, _ = self._alternate(Xt, g, polished=False, max_epochs=first)
         finally:
             _OVERSEGMENTED.reset(token)
         L = self._eval_losses(model, Xt, S.centers)
         keep = best_cluster_subset(L, k)
         model = self._select_clusters(model, keep)
         S = Assignments(L[:, keep].argmin(1), S.centers[keep].clone(), S.n_reseeded)
-        if self._polishable:
+        if finish == 0:   # max_epochs <= 2: no epoch left for a second alternation
             return model, S, history, self._polish(model, Xt, S)
-        model, S, more, _ = self._alternate(Xt, g, polished=False, start=(model, S), max_epochs=self._finish_epochs())
-        return model, S, history + more, None
+        model, S, more, polished = self._alternate(Xt, g, start=(model, S), max_epochs=finish)
+        return model, S, history + more, polished
 
     def _fit_once(self, X: np.ndarray, seed: int) -> RunResult:
         """One restart: `_alternate` ('direct', paper 1's scheme), `_alternate_pruned` ('prune'), or both from the same
