@@ -8,10 +8,13 @@ the estimator's own loss (mean_i min_j L_ij) at the partition it finds. Labels o
 
 * ``tvae``: an experiment of notebook 24 (default Fig. 3, MNIST {0, 1, 9}), loss = −ELBO per image, 4 restarts;
 * ``trbm``: a subset of notebook 26 (default MNIST 0–4, binarized), loss = the assignment loss (`--assign`), total
-  hidden units shared out over the clusters, a training protocol of notebook 26.
+  hidden units shared out over the clusters, a training protocol of notebook 26;
+* ``tcl``: notebook 25's `cpu` setting (1000 MNIST test images of digits 0–4, draw 0, 30 epochs, batch 128, Adam
+  1e-3, one restart), loss = the contrastive assignment loss against fixed references and deformations.
 
     OMP_NUM_THREADS=1 python benchmarks/objective_check.py tvae --data fig3 --seeds 0 1 2
     OMP_NUM_THREADS=1 python benchmarks/objective_check.py trbm --data mnist04 --protocol long --seeds 0 1 2
+    OMP_NUM_THREADS=1 python benchmarks/objective_check.py tcl --seeds 0 1 2
 """
 import argparse
 import os
@@ -50,9 +53,21 @@ def trbm_setup(args):
             f"TRBM, protocol {args.protocol}, {args.total_hidden // k} hidden units per cluster, loss = {args.assign}")
 
 
+def tcl_setup(args):
+    from clusterrep.paper1_contrastive import CONTRASTIVE_PRESETS, load_contrastive_data
+    from clusterrep.contrastive import TCL
+    cpu = CONTRASTIVE_PRESETS["cpu"]
+    data = load_contrastive_data(cpu["n_fit"], cpu["n_probe"])
+    make = lambda seed: TCL(5, max_epochs=cpu["max_epochs"], batch_size=128, lr=1e-3, random_state=seed)
+    return data["X"], data["y"], make, f"TCL, {cpu['max_epochs']} epochs, 1 restart, loss = contrastive assignment loss"
+
+
+SETUPS = {"tvae": tvae_setup, "trbm": trbm_setup, "tcl": tcl_setup}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("model", choices=["tvae", "trbm"])
+    ap.add_argument("model", choices=list(SETUPS))
     ap.add_argument("--data", default=None, help="tvae: fig3 | fig9 | fig10 | fig11; trbm: mnist01 | mnist04")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--n-init", type=int, default=4, help="tvae restarts")
@@ -61,7 +76,7 @@ def main(argv=None):
     ap.add_argument("--total-hidden", type=int, default=500, help="trbm hidden units over all clusters")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    X, y, make, what = (tvae_setup if args.model == "tvae" else trbm_setup)(args)
+    X, y, make, what = SETUPS[args.model](args)
     print(f"{what}: the loss (lower is better) at the partition found vs at the class partition")
     print("| seed | found: loss | found: ACC | classes: loss (S fixed) | classes: after eq. (2) | classes lower? |\n"
           "|---|---|---|---|---|---|")
@@ -69,8 +84,8 @@ def main(argv=None):
         est = make(seed)
         found = est.fit(X)
         at = objective_at_partition(est, X, y)
-        print(f"| {seed} | {found.loss_:.3f} | {cluster_acc(y, found.labels_):.3f} | {at['fixed']:.3f} | "
-              f"{at['relaxed']:.3f} | {'yes' if at['fixed'] < found.loss_ else 'NO'} |", flush=True)
+        print(f"| {seed} | {found.loss_:.5g} | {cluster_acc(y, found.labels_):.3f} | {at['fixed']:.5g} | "
+              f"{at['relaxed']:.5g} | {'yes' if at['fixed'] < found.loss_ else 'NO'} |", flush=True)
     print(f"\n{time.perf_counter() - t0:.0f} s, torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
 
 
