@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .training import init_parameters_
-from .tensorized import ClusterLinear, ClusterSpecificEstimator
+from .tensorized import ClusterLinear, ClusterSpecificEstimator, select_clusters
 
 # %% ../nbs/09_contrastive.ipynb #1070e636
 def gaussian_kernel1d(sigma: float, size: int = 17, dtype=torch.float32, device=None) -> torch.Tensor:
@@ -271,12 +271,14 @@ def _check_classes(y, n_samples: int) -> torch.Tensor:
 
 class _Contrastive(ClusterSpecificEstimator):
     "CL/TCL on the meta-algorithm: images in, in-batch positives and negatives, the bounded contrastive loss."
+    _prunable = True   # TCL: search='prune'/'both' cut the heads and references (`_select_clusters`); CL has one cluster
     _input_ndim = (2, 3, 4)   # (n, d) is read only to refuse it with a message naming the image shape
 
     def __init__(self, n_clusters: int = 2, supervised: bool = False, temperature: float = 0.5, n_negatives: int = 1,
                  loss: str = "logistic", alpha: float = 42.0, sigma: float = 5.0, kernel_size: int = 17,
                  n_eval_deformations: int = 1, n_references: int = 8, hidden: int = 512, embedding_dim: int = 128,
-                 dropout: float = 0.3, init: str = "kmeans", n_init: int = 1, max_epochs: int = 30, batch_size: int | None = 128,
+                 dropout: float = 0.3, init: str = "kmeans", search: str = "direct", n_init: int = 1, max_epochs: int = 30,
+                 batch_size: int | None = 128,
                  lr: float = 1e-3, patience: int | None = 30, random_state=None, device: str = "cpu",
                  n_jobs: int | None = None, verbose: bool | None = None):
         super().__init__(n_clusters=n_clusters, n_init=n_init, max_epochs=max_epochs, batch_size=batch_size, lr=lr,
@@ -285,7 +287,7 @@ class _Contrastive(ClusterSpecificEstimator):
         self.alpha, self.sigma, self.kernel_size = alpha, sigma, kernel_size
         self.n_eval_deformations, self.n_references = n_eval_deformations, n_references
         self.hidden, self.embedding_dim, self.dropout = hidden, embedding_dim, dropout
-        self.init = init
+        self.init, self.search = init, search
 
     # --- validation ---------------------------------------------------------------------------
     def _check_params(self, n_samples: int) -> None:
@@ -372,6 +374,16 @@ class _Contrastive(ClusterSpecificEstimator):
         if getattr(self, "_nets", None) is not None:    # while fitting: found again by the restart's generator
             self._nets[id(generator)] = net
         return net
+
+    def _select_clusters(self, model, keep):
+        "The pruned search keeps some clusters: their heads g_Ψj and their reference images."
+        select_clusters(model, keep)
+        model.references = model.references[torch.as_tensor(list(keep), device=model.references.device)].clone()
+        return model
+
+    def _attach(self, model, X, S):
+        "An alternation from a given state (the pruned search's finish): the references follow the new S."
+        model.fit_context = (X, S)
 
     def _deform(self, x: torch.Tensor, generator) -> torch.Tensor:
         return elastic_deform(x, self.alpha, self.sigma, int(self.kernel_size), generator)

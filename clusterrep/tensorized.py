@@ -617,6 +617,8 @@ class ClusterSpecificEstimator(DeepClusterer):
         (or from `start` = (model, S)), then (`polished`) `polish` where the loss allows: (model, S, per-epoch history,
         polish record)."""
         model, S = start if start is not None else (self._build(g), self._initial_assignments(Xt, g))
+        if start is not None:
+            self._attach(model, Xt, S)
         model.train()
         batches = self._minibatches(S)
         batch_kw = {} if batches is None else dict(batches=batches)
@@ -639,6 +641,10 @@ class ClusterSpecificEstimator(DeepClusterer):
         history = alternate(Xt, S, losses, train, assigned_losses=assigned, lloyd=mode, batch_size=len(Xt))
         model.eval()
         return model, S, history, (self._polish(model, Xt, S, lloyd=mode is not None) if polished else None)
+
+    def _attach(self, model: nn.Module, X: torch.Tensor, S: Assignments) -> None:
+        """Called when an alternation starts from a given (model, S), e.g. the pruned search's finish: a model that keeps
+        a reference to S (TCL's reference images) re-attaches it here. Default: nothing."""
 
     def _polish(self, model, Xt, S, lloyd: bool = True):
         if self._polish_evals() == 0:
