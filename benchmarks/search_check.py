@@ -46,7 +46,7 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from clusterrep.ae import make_autoencoder  # noqa: E402
+from clusterrep.ae import _ClusterAutoencoder, make_autoencoder  # noqa: E402
 from clusterrep.data import load_dataset, make_gaussian_clusters  # noqa: E402
 from clusterrep.tensorized import ClusterSpecificEstimator, objective_at_partition  # noqa: E402
 
@@ -161,7 +161,7 @@ def main(argv=None):
     ap.add_argument("--seed-offset", type=int, default=0,
                     help="estimator seeds rep + offset on the same data: independent search trials, same generative objectives")
     ap.add_argument("--oversegment", type=int, default=None,
-                    help="search='prune' over-segments into this many times k clusters (default: the library's, 2)")
+                    help="search='prune' over-segments into this many times k clusters (default: the library's, 3)")
     ap.add_argument("--prune-split", type=float, nargs=2, default=None, metavar=("A", "B"),
                     help="search='prune' epochs: round(A * max_epochs) over-segmented, round(B * max_epochs) after pruning")
     ap.add_argument("--csv", type=Path, default=None)
@@ -169,7 +169,7 @@ def main(argv=None):
     global SEED_OFFSET
     SEED_OFFSET = args.seed_offset
     if args.oversegment is not None:
-        ClusterSpecificEstimator._oversegment = args.oversegment
+        _ClusterAutoencoder._oversegment = args.oversegment
     if args.prune_split is not None:
         a, b = args.prune_split
         ClusterSpecificEstimator._prune_epochs = lambda self: (max(1, round(a * self.max_epochs)), round(b * self.max_epochs))

@@ -128,6 +128,7 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
     'direct'); see `ClusterSpecificEstimator._fit_once`."""
     _polishable = True   # the loss is deterministic: `polish` can converge the networks
     _prunable = True     # `select_clusters` cuts the ClusterLinear layers: search='prune' works
+    _oversegment = 3     # the pruned search starts from 3k clusters (2k and 4k left more stuck partitions; BENCHMARKS)
 
     def __init__(self, n_clusters: int = 2, hidden: tuple = (2,), embedding_dim: int | None = 1, lam: float = 0.1,
                  activation: str | None = None, bias: bool = False, n_init: int = 1, max_epochs: int = 300,

@@ -452,7 +452,7 @@ class ClusterSpecificEstimator(DeepClusterer):
     _eval_batch_size = 4096
     _polishable = False  # True: the loss is deterministic and differentiable, so `polish` may converge the network
     _prunable = False    # True: `_select_clusters` can cut the network to some of its clusters, so search='prune' works
-    _oversegment = 2     # search='prune' over-segments into this many times k clusters (4 measured no better; see BENCHMARKS)
+    _oversegment = 2     # search='prune' over-segments into this many times k clusters (a model may set its own: TAE/PTAE 3)
 
     # --- what a model supplies ------------------------------------------------------------
     def _build(self, generator: torch.Generator) -> nn.Module:
