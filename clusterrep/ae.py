@@ -122,7 +122,7 @@ class _ClusterAutoencoder(ClusterSpecificEstimator):
     """AE, TAE and PTAE on the meta-algorithm of `clusterrep.tensorized.ClusterSpecificEstimator`: this class only
     builds the network and gives its per-point, per-cluster loss; subclasses say which layers are cluster-specific.
     `polish`: L-BFGS evaluations that converge the networks after the Adam alternation (`tensorized.polish`; 0 = the
-    paper's plain scheme). `search`: 'direct' (the alternation with k clusters from k-means++), 'prune' (with 2k
+    paper's plain scheme). `search`: 'direct' (the alternation with k clusters from k-means++), 'prune' (with 3k
     clusters for two thirds of the epochs, then the best k of them for the rest, polished), 'both' (each restart runs
     both and keeps the lower objective), or 'auto' (the default: 'prune' for TAE/PTAE with polish > 0 and k > 1, else
     'direct'); see `ClusterSpecificEstimator._fit_once`."""

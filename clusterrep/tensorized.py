@@ -653,9 +653,10 @@ class ClusterSpecificEstimator(DeepClusterer):
                       max_evals=self._polish_evals(), lloyd=lloyd, batch_size=self._eval_batch_size)
 
     def _alternate_pruned(self, Xt: torch.Tensor, g: torch.Generator) -> tuple:
-        """Over-segment, then prune: the alternation with 2k clusters (k-means++ seeds 2k centres, so a structure that k
-        centres would cut across, e.g. lines through one point, falls into pieces that each lie on one structure), then
-        the k of the 2k cluster networks that explain the data best together (`best_cluster_subset` of their losses),
+        """Over-segment, then prune: the alternation with `_oversegment` × k clusters (2k here, 3k for the autoencoders;
+        k-means++ seeds that many centres, so a structure that k centres would cut across, e.g. lines through one point,
+        falls into pieces that each lie on one structure), then the k of those cluster networks that explain the data
+        best together (`best_cluster_subset` of their losses),
         S = each point's best of them, a second alternation from there and, where the loss allows, `polish` (L-BFGS with
         S fixed, Lloyd steps); `_prune_epochs()` splits the epochs between the two alternations. The 2k networks are not polished:
         they only choose the partition (polishing them too gained nothing in `benchmarks/search_check.py` with
